@@ -5,7 +5,7 @@
 //! runs the function the program named with [`main!`] and destroys the environment when it
 //! returns. The rest of the library is what that function needs: the system calls
 //! ([`syscall`]), console output ([`print!`], [`println!`]) and a panic handler that reports the
-//! panic and exits ([`panic`]).
+//! panic and exits ([`mod@panic`]).
 //!
 //! A program looks like this:
 //!

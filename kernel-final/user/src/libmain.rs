@@ -1,7 +1,7 @@
 //! How a program starts and ends (JOS's `entry.S`, `libmain.c` and `exit.c`).
 //!
 //! The kernel enters at `_start` (`entry.S`) with `rsp = USTACKTOP`, every other register zero
-//! and nothing on the stack. `_start` calls [`libmain`], which runs the program's main function
+//! and nothing on the stack. `_start` calls `libmain`, which runs the program's main function
 //! and then [`exit`]s, so returning from main ends the environment gracefully.
 //!
 //! The library cannot name a program's main function itself: each program names it with
