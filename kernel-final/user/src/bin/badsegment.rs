@@ -1,8 +1,9 @@
 //! Loads a selector user mode may not use into `%ds` (JOS's `user/badsegment.c`).
 //!
-//! 0x28 names GDT entry 5 with requested privilege 0, a descriptor user mode cannot load into a
-//! data-segment register, so the `mov` raises a general-protection fault with the selector as
-//! its error code (0x28), and the kernel must destroy the environment.
+//! 0x28 names GDT entry 5, the task-state segment's descriptor (as in JOS). A system descriptor
+//! can never be loaded into a data-segment register, so the `mov` raises a general-protection
+//! fault with the selector as its error code (0x28), and the kernel must destroy the
+//! environment.
 #![no_std]
 #![no_main]
 
