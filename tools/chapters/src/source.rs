@@ -1,0 +1,259 @@
+//! Parsing one annotated file: which chapters each line is in, and the named snippets.
+//!
+//! The parser walks the file once with a stack of open blocks. A line's span is the span of
+//! the innermost block that names chapters, else the file's span (`@file`, default: every
+//! chapter). A block's span must lie within the span around it, so nesting only ever narrows.
+//! A line that disappears before its file does must be a ghost line (so the final kernel never
+//! compiles removed code), and a ghost line must disappear (or it would never be live code).
+
+use crate::config::Chapters;
+use crate::error::{Error, Result};
+use crate::marker::{self, Line, Marker, Span};
+
+/// One line of an annotated file, markers excluded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceLine {
+    /// The 1-based line number in the annotated file (for messages).
+    pub number: usize,
+    /// The line as snapshots show it (ghost lines uncommented).
+    pub text: String,
+    /// The chapters the line is in.
+    pub span: Span,
+    /// Whether the book deliberately does not show the line.
+    pub hidden: bool,
+}
+
+impl SourceLine {
+    /// Whether the line holds nothing but whitespace (such lines never count for coverage).
+    pub fn is_blank(&self) -> bool {
+        self.text.trim().is_empty()
+    }
+}
+
+/// A named snippet: a contiguous run of lines of one file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SnippetDef {
+    pub name: String,
+    /// The file's path relative to the tree's root.
+    pub path: String,
+    /// The chapter the snippet belongs to: the start of its span.
+    pub chapter: u32,
+    /// The line number of its `@{` marker.
+    pub marker_line: usize,
+    /// Its first and last line, as indices into the file's `lines`.
+    pub first: usize,
+    pub last: usize,
+}
+
+/// An annotated text file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TextFile {
+    pub path: String,
+    pub span: Span,
+    pub lines: Vec<SourceLine>,
+    pub trailing_newline: bool,
+    pub snippets: Vec<SnippetDef>,
+}
+
+struct Block {
+    span: Span,
+    name: Option<String>,
+    hidden: bool,
+    line: usize,
+    first: usize,
+}
+
+/// Parses the text of the file at `path`; chapter numbers must exist in `chapters`.
+pub fn parse(path: &str, text: &str, chapters: &Chapters) -> Result<TextFile> {
+    let err = |line: usize, message: String| Error::at(path, line, message);
+    let check = |line: usize, span: Span| -> Result<()> {
+        for number in std::iter::once(span.start).chain(span.end) {
+            if !chapters.contains(number) {
+                return Err(err(
+                    line,
+                    format!("chapter {number} is not in chapters.toml"),
+                ));
+            }
+        }
+        Ok(())
+    };
+    let (body, trailing_newline) = match text.strip_suffix('\n') {
+        Some(body) => (body, true),
+        None => (text, false),
+    };
+    let mut file = TextFile {
+        path: path.to_string(),
+        span: Span::ALWAYS,
+        lines: Vec::new(),
+        trailing_newline,
+        snippets: Vec::new(),
+    };
+    let mut file_marker: Option<usize> = None;
+    let mut any_block = false;
+    let mut stack: Vec<Block> = Vec::new();
+    let raw_lines = if text.is_empty() {
+        None
+    } else {
+        Some(body.split('\n'))
+    };
+    for (index, raw) in raw_lines.into_iter().flatten().enumerate() {
+        let number = index + 1;
+        let raw = raw.strip_suffix('\r').unwrap_or(raw);
+        let line = marker::classify(raw).map_err(|m| err(number, m))?;
+        let span = stack.last().map_or(file.span, |b| b.span);
+        let hidden = stack.iter().any(|b| b.hidden);
+        // The line is gone from some chapter while its file is still there.
+        let vanishes = span.end.is_some() && span.end != file.span.end;
+        match line {
+            Line::Marker(Marker::File(file_span)) => {
+                if let Some(first) = file_marker {
+                    return Err(err(
+                        number,
+                        format!("second `@file` (the first is on line {first})"),
+                    ));
+                }
+                if any_block {
+                    return Err(err(
+                        number,
+                        "`@file` must come before the first `@{` block".into(),
+                    ));
+                }
+                check(number, file_span)?;
+                file.span = file_span;
+                // Lines before the marker belong to the file's span too.
+                file.lines.iter_mut().for_each(|l| l.span = file_span);
+                file_marker = Some(number);
+            }
+            Line::Marker(Marker::Open(open)) => {
+                any_block = true;
+                let block_span = match open.span {
+                    Some(own) => {
+                        check(number, own)?;
+                        if !own.within(span) {
+                            return Err(err(
+                                number,
+                                format!("block chapters {own} are not within the enclosing {span}"),
+                            ));
+                        }
+                        own
+                    }
+                    None => span,
+                };
+                stack.push(Block {
+                    span: block_span,
+                    name: open.name,
+                    hidden: open.hidden,
+                    line: number,
+                    first: file.lines.len(),
+                });
+            }
+            Line::Marker(Marker::Close(name)) => {
+                let Some(block) = stack.pop() else {
+                    return Err(err(number, "`@}` without an open `@{` block".into()));
+                };
+                if name.is_some() && name != block.name {
+                    return Err(err(
+                        number,
+                        format!(
+                            "`@}} {}` closes the block opened on line {} ({})",
+                            name.unwrap_or_default(),
+                            block.line,
+                            block
+                                .name
+                                .as_deref()
+                                .map_or("unnamed".into(), |n| format!("`{n}`")),
+                        ),
+                    ));
+                }
+                if block.first == file.lines.len() {
+                    return Err(err(block.line, "empty block".into()));
+                }
+                if let Some(name) = block.name {
+                    file.snippets.push(SnippetDef {
+                        name,
+                        path: path.to_string(),
+                        chapter: block.span.start,
+                        marker_line: block.line,
+                        first: block.first,
+                        last: file.lines.len() - 1,
+                    });
+                }
+            }
+            Line::Ghost(text) => {
+                if !vanishes {
+                    return Err(err(
+                        number,
+                        "ghost line in code that is never removed (only code inside an `@{ N..M` \
+                         block is written as `//- code`)"
+                            .into(),
+                    ));
+                }
+                file.lines.push(SourceLine {
+                    number,
+                    text,
+                    span,
+                    hidden,
+                });
+            }
+            Line::Code => {
+                if vanishes && !raw.trim().is_empty() {
+                    return Err(err(
+                        number,
+                        format!(
+                            "this line is gone from chapter {} on, so the final kernel must not \
+                             compile it: write it as a ghost line (`//- code`, `#- code`)",
+                            span.end.unwrap_or_default()
+                        ),
+                    ));
+                }
+                let text = if vanishes {
+                    String::new()
+                } else {
+                    raw.to_string()
+                };
+                file.lines.push(SourceLine {
+                    number,
+                    text,
+                    span,
+                    hidden,
+                });
+            }
+        }
+    }
+    if let Some(block) = stack.last() {
+        return Err(err(block.line, "`@{` block never closed with `@}`".into()));
+    }
+    Ok(file)
+}
+
+impl TextFile {
+    /// Whether the file exists in chapter `chapter`.
+    pub fn present_in(&self, chapter: u32) -> bool {
+        self.span.contains(chapter)
+    }
+
+    /// The indices of the lines present in chapter `chapter`, in order.
+    pub fn lines_in(&self, chapter: u32) -> impl Iterator<Item = usize> + '_ {
+        let present = self.present_in(chapter);
+        (0..self.lines.len()).filter(move |&i| present && self.lines[i].span.contains(chapter))
+    }
+
+    /// The file's text as of chapter `chapter`, or `None` if it does not exist then.
+    pub fn render(&self, chapter: u32) -> Option<String> {
+        if !self.present_in(chapter) {
+            return None;
+        }
+        let mut out = String::new();
+        for (n, i) in self.lines_in(chapter).enumerate() {
+            if n > 0 {
+                out.push('\n');
+            }
+            out.push_str(&self.lines[i].text);
+        }
+        // Keep the final newline convention, but an emptied file stays empty.
+        if self.trailing_newline && !out.is_empty() {
+            out.push('\n');
+        }
+        Some(out)
+    }
+}

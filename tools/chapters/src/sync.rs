@@ -1,0 +1,169 @@
+//! Writing and checking `chapters/chapter-NN/`, the generated snapshots.
+//!
+//! Each chapter directory gets the chapter's version of every file of `kernel-final/` plus the
+//! repository's `rust-toolchain.toml`, so that a directory copied out of the repository builds
+//! with the pinned toolchain. Writing touches only files whose contents differ (so builds in
+//! untouched chapters stay fresh) and removes everything else, except `target/` directories.
+//! Stale `chapter-*` directories (a chapter dropped from `chapters.toml`) are removed whole.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::config::Chapters;
+use crate::error::{Error, Result};
+use crate::tree::SourceTree;
+
+/// Relative path to contents.
+pub type Files = BTreeMap<String, Vec<u8>>;
+
+/// Every chapter directory's name (`chapter-00`) and files.
+pub fn generate(repo: &Path) -> Result<BTreeMap<String, Files>> {
+    let chapters = Chapters::load(&repo.join("chapters.toml"))?;
+    let tree = SourceTree::load(&repo.join("kernel-final"), &chapters)?;
+    let toolchain_path = repo.join("rust-toolchain.toml");
+    let toolchain = std::fs::read(&toolchain_path).map_err(|e| Error::io(&toolchain_path, e))?;
+    let mut out = BTreeMap::new();
+    for chapter in chapters.iter() {
+        let mut files = tree.snapshot(chapter.number);
+        files.insert("rust-toolchain.toml".to_string(), toolchain.clone());
+        out.insert(chapter.dir_name(), files);
+    }
+    Ok(out)
+}
+
+/// How a file on disk differs from what would be generated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DriftKind {
+    /// Present with other contents.
+    Changed,
+    /// Would be generated but is not there.
+    Missing,
+    /// There but would not be generated.
+    Extra,
+}
+
+/// One differing file (or stale chapter directory), relative to the output directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Drift {
+    pub path: String,
+    pub kind: DriftKind,
+}
+
+/// What differs between `out` (the `chapters/` directory) and `generated`.
+pub fn compare(out: &Path, generated: &BTreeMap<String, Files>) -> Result<Vec<Drift>> {
+    let mut drift = Vec::new();
+    for dir in existing_chapter_dirs(out)? {
+        if !generated.contains_key(&dir) {
+            drift.push(Drift {
+                path: format!("{dir}/"),
+                kind: DriftKind::Extra,
+            });
+        }
+    }
+    for (dir, files) in generated {
+        let mut on_disk = Files::new();
+        let root = out.join(dir);
+        if root.is_dir() {
+            read_tree(&root, "", &mut on_disk)?;
+        }
+        for (path, contents) in files {
+            let kind = match on_disk.get(path) {
+                None => DriftKind::Missing,
+                Some(old) if old != contents => DriftKind::Changed,
+                Some(_) => continue,
+            };
+            drift.push(Drift {
+                path: format!("{dir}/{path}"),
+                kind,
+            });
+        }
+        for path in on_disk.keys().filter(|p| !files.contains_key(*p)) {
+            drift.push(Drift {
+                path: format!("{dir}/{path}"),
+                kind: DriftKind::Extra,
+            });
+        }
+    }
+    drift.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(drift)
+}
+
+/// Makes `out` match `generated`; returns what it changed.
+pub fn apply(out: &Path, generated: &BTreeMap<String, Files>) -> Result<Vec<Drift>> {
+    let drift = compare(out, generated)?;
+    for item in &drift {
+        let path = out.join(&item.path);
+        match item.kind {
+            DriftKind::Extra if item.path.ends_with('/') => {
+                std::fs::remove_dir_all(&path).map_err(|e| Error::io(&path, e))?;
+            }
+            DriftKind::Extra => {
+                std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+            }
+            DriftKind::Changed | DriftKind::Missing => {
+                let (dir, file) = item.path.split_once('/').unwrap_or_default();
+                let parent = path
+                    .parent()
+                    .expect("a generated file lies inside its chapter");
+                std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+                let contents = &generated[dir][file];
+                std::fs::write(&path, contents).map_err(|e| Error::io(&path, e))?;
+            }
+        }
+    }
+    for dir in generated.keys() {
+        remove_empty_dirs(&out.join(dir))?;
+    }
+    Ok(drift)
+}
+
+/// The `chapter-*` directories under `out` (other entries are none of our business).
+fn existing_chapter_dirs(out: &Path) -> Result<Vec<String>> {
+    let mut dirs = Vec::new();
+    if !out.is_dir() {
+        return Ok(dirs);
+    }
+    for entry in std::fs::read_dir(out).map_err(|e| Error::io(out, e))? {
+        let entry = entry.map_err(|e| Error::io(out, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with("chapter-") && entry.path().is_dir() {
+            dirs.push(name);
+        }
+    }
+    dirs.sort();
+    Ok(dirs)
+}
+
+/// Every file under `dir` except in `target/` directories.
+fn read_tree(dir: &Path, prefix: &str, out: &mut Files) -> Result<()> {
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = entry.path();
+        if path.is_dir() {
+            if name != "target" {
+                read_tree(&path, &format!("{prefix}{name}/"), out)?;
+            }
+        } else {
+            let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+            out.insert(format!("{prefix}{name}"), bytes);
+        }
+    }
+    Ok(())
+}
+
+/// Removes the empty directories below `dir` (never `target/`); returns whether `dir` is empty.
+fn remove_empty_dirs(dir: &Path) -> Result<bool> {
+    let mut empty = true;
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let path = entry.path();
+        let is_target = entry.file_name() == "target";
+        if path.is_dir() && !is_target && remove_empty_dirs(&path)? {
+            std::fs::remove_dir(&path).map_err(|e| Error::io(&path, e))?;
+        } else {
+            empty = false;
+        }
+    }
+    Ok(empty)
+}

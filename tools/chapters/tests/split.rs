@@ -1,0 +1,174 @@
+//! The splitter: the annotated tree as of each chapter, and the parser's errors.
+
+mod common;
+
+use common::{text, tree, try_tree};
+
+const TRAP: &str = "\
+//! Traps.
+fn trap_dispatch(tf: &TrapFrame) {
+    match tf.vector {
+        // @{ 0..2
+        //- SYSCALL => old_syscall(tf),
+        // @}
+        // @{ 2 dispatch_syscall
+        SYSCALL => syscall(tf),
+        // @}
+        // @{ 1 timer
+        TIMER => {
+            // @{ 3 yield_on_timer
+            sched_yield();
+            // @}
+        }
+        // @}
+        _ => destroy(tf),
+    }
+}
+";
+
+#[test]
+fn replaced_code_and_nested_blocks() {
+    let t = tree(3, &[("trap.rs", TRAP)]);
+    let v0 = "//! Traps.\nfn trap_dispatch(tf: &TrapFrame) {\n    match tf.vector {\n        \
+              SYSCALL => old_syscall(tf),\n        _ => destroy(tf),\n    }\n}\n";
+    assert_eq!(text(&t, "trap.rs", 0).unwrap(), v0);
+    let v1 = text(&t, "trap.rs", 1).unwrap();
+    assert!(v1.contains("old_syscall") && v1.contains("TIMER => {\n        }\n"));
+    let v2 = text(&t, "trap.rs", 2).unwrap();
+    assert!(!v2.contains("old_syscall") && v2.contains("SYSCALL => syscall(tf),"));
+    assert!(!v2.contains("sched_yield"));
+    let v3 = text(&t, "trap.rs", 3).unwrap();
+    assert!(v3.contains("TIMER => {\n            sched_yield();\n        }"));
+    assert!(!v3.contains('@'), "markers never reach a snapshot");
+}
+
+#[test]
+fn files_that_appear_late_or_go_away() {
+    let t = tree(
+        4,
+        &[
+            ("late.rs", "// @file 2\nfn late() {}\n"),
+            ("gone.S", "# @file 1..3\nlabel:\n    ret\n"),
+            ("always.toml", "[package]\nname = \"k\"\n"),
+        ],
+    );
+    assert_eq!(text(&t, "late.rs", 1), None);
+    assert_eq!(text(&t, "late.rs", 2).unwrap(), "fn late() {}\n");
+    assert_eq!(text(&t, "gone.S", 0), None);
+    assert_eq!(text(&t, "gone.S", 2).unwrap(), "label:\n    ret\n");
+    assert_eq!(text(&t, "gone.S", 3), None);
+    assert_eq!(
+        text(&t, "always.toml", 4).unwrap(),
+        "[package]\nname = \"k\"\n"
+    );
+}
+
+#[test]
+fn file_marker_after_a_header_covers_the_header() {
+    let t = tree(2, &[("m.rs", "//! Doc.\n// @file 2\nfn f() {}")]);
+    assert_eq!(text(&t, "m.rs", 1), None);
+    assert_eq!(
+        text(&t, "m.rs", 2).unwrap(),
+        "//! Doc.\nfn f() {}",
+        "no newline added"
+    );
+}
+
+#[test]
+fn lines_removed_inside_a_file_that_goes_away_later() {
+    let src = "# @file 0..3\na = 1\n# @{ 0..2\n#- b = 2\n# @}\n";
+    let t = tree(3, &[("c.toml", src)]);
+    assert_eq!(text(&t, "c.toml", 1).unwrap(), "a = 1\nb = 2\n");
+    assert_eq!(text(&t, "c.toml", 2).unwrap(), "a = 1\n");
+    // Lines that go away together with their file stay live code.
+    let t = tree(3, &[("c.toml", "# @file 0..3\n# @{ 1..3\nb = 2\n# @}\n")]);
+    assert_eq!(text(&t, "c.toml", 2).unwrap(), "b = 2\n");
+}
+
+#[test]
+fn binary_files_go_everywhere() {
+    let files = vec![("blob.bin".to_string(), vec![0xff, 0x00, 0xfe])];
+    let t = chapters::SourceTree::from_files(files, &common::chapters(1)).unwrap();
+    assert_eq!(t.snapshot(1)["blob.bin"], vec![0xff, 0x00, 0xfe]);
+}
+
+#[test]
+fn errors_name_file_and_line() {
+    let err = |src: &str| try_tree(5, &[("k/a.rs", src)]).unwrap_err();
+    assert_eq!(
+        err("x\n// @{ 9 n\ny\n// @}\n"),
+        "k/a.rs:2: chapter 9 is not in chapters.toml"
+    );
+    assert_eq!(
+        err("// @file 1..7\n"),
+        "k/a.rs:1: chapter 7 is not in chapters.toml"
+    );
+    assert!(err("x\n// @{ 2\ny\n").starts_with("k/a.rs:2: `@{` block never closed"));
+    assert!(err("x\n// @}\n").starts_with("k/a.rs:2: `@}` without an open"));
+    assert!(err("// @{ 2\n// @}\n").starts_with("k/a.rs:1: empty block"));
+    assert!(
+        err("// @{ 2 a\nx\n// @} b\n")
+            .starts_with("k/a.rs:3: `@} b` closes the block opened on line 1")
+    );
+    assert!(err("// @file 1\n// @file 2\n").starts_with("k/a.rs:2: second `@file`"));
+    assert!(
+        err("// @{ 2\nx\n// @}\n// @file 2\n").starts_with("k/a.rs:4: `@file` must come before")
+    );
+    assert!(
+        err("// @{ 2\n// @{ 1\nx\n// @}\n// @}\n")
+            .contains(":2: block chapters 1 are not within the enclosing 2")
+    );
+    assert!(
+        err("// @{ 1..3\n// @{ 2\n//- x\n// @}\n// @}\n")
+            .contains(":2: block chapters 2 are not within")
+    );
+    assert!(
+        err("// @{ 1..3\nlive();\n// @}\n")
+            .starts_with("k/a.rs:2: this line is gone from chapter 3 on")
+    );
+    assert!(
+        err("// @{ 1\n//- ghost();\n// @}\n")
+            .starts_with("k/a.rs:2: ghost line in code that is never removed")
+    );
+    assert!(err("x\n  // @fiel 2\n").starts_with("k/a.rs:2: unknown marker"));
+}
+
+#[test]
+fn snippet_names_are_unique_across_the_tree() {
+    let files = [
+        ("a.rs", "// @{ 1 boot\nx\n// @}\n"),
+        ("b/c.S", "\n\n# @{ boot\ny\n# @}\n"),
+    ];
+    assert_eq!(
+        try_tree(2, &files).unwrap_err(),
+        "b/c.S:3: snippet `boot` is already defined at a.rs:1"
+    );
+}
+
+#[test]
+fn snippets_record_their_chapter_and_lines() {
+    let t = tree(
+        3,
+        &[
+            ("trap.rs", TRAP),
+            (
+                "late.rs",
+                "// @file 2\n// @{ late_fn\nfn late() {}\n// @}\n",
+            ),
+        ],
+    );
+    let names: Vec<_> = t.snippets().map(|s| (s.name.as_str(), s.chapter)).collect();
+    assert_eq!(
+        names,
+        [
+            ("dispatch_syscall", 2),
+            ("late_fn", 2),
+            ("timer", 1),
+            ("yield_on_timer", 3)
+        ]
+    );
+    let (file, timer) = t.snippet("timer").unwrap();
+    assert_eq!(file.lines[timer.first].text.trim(), "TIMER => {");
+    assert_eq!(file.lines[timer.last].text.trim(), "}");
+    assert_eq!(timer.marker_line, 10);
+}
