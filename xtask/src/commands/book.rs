@@ -1,0 +1,27 @@
+//! `cargo xtask book`: builds the HTML book into `book/build/` by running tools/book (mdBook as a
+//! library plus our snippet preprocessor). It is a separate crate, built in release mode on
+//! first use, so that other xtask commands do not pay for compiling mdBook.
+
+use std::process::{Command, ExitCode};
+
+use anyhow::Context;
+
+use crate::args::Args;
+use crate::repo::Repo;
+
+pub fn main(repo: &Repo, args: Args) -> anyhow::Result<ExitCode> {
+    args.no_passthrough()?;
+    args.positionals(0)?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let status = Command::new(cargo)
+        .current_dir(&repo.root)
+        .args(["run", "--quiet", "--release", "-p", "smpbook-book", "--", "build"])
+        .arg(&repo.root)
+        .status()
+        .context("cannot run cargo")?;
+    Ok(if status.success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
