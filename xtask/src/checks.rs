@@ -1,0 +1,183 @@
+//! The static checks of `cargo xtask test`: formatting, clippy and unit tests, each one cargo
+//! command that counts as one test.
+
+use std::process::Command;
+use std::time::Duration;
+
+use crate::cargo;
+use crate::process;
+use crate::repo::Repo;
+use crate::tree::Tree;
+
+/// One check: a named cargo command that must succeed.
+pub struct Check {
+    /// What it checks, as the test filter and the results name it.
+    pub name: &'static str,
+    pub cmd: Command,
+}
+
+/// The checks of the root workspace (the tooling).
+pub fn root_checks(repo: &Repo) -> Vec<Check> {
+    vec![
+        Check {
+            name: "fmt",
+            cmd: cargo::in_root(repo, &["fmt", "--all", "--check"]),
+        },
+        Check {
+            name: "clippy",
+            cmd: cargo::in_root(
+                repo,
+                &[
+                    "clippy",
+                    "--workspace",
+                    "--all-targets",
+                    "--",
+                    "-D",
+                    "warnings",
+                ],
+            ),
+        },
+        Check {
+            name: "xtask unit tests",
+            cmd: cargo::in_root(repo, &["test", "-p", "xtask"]),
+        },
+    ]
+}
+
+/// The checks of a kernel tree. Its workspace builds for the kernel's target except `host-tests`,
+/// which is checked and run for the host (`host` is the host's target triple).
+pub fn tree_checks(tree: &Tree, host: &str) -> Vec<Check> {
+    vec![
+        Check {
+            name: "fmt",
+            cmd: cargo::in_tree(tree, &["fmt", "--all", "--check"]),
+        },
+        Check {
+            name: "clippy",
+            cmd: cargo::in_tree(
+                tree,
+                &[
+                    "clippy",
+                    "--workspace",
+                    "--exclude",
+                    "host-tests",
+                    "--all-targets",
+                    "--",
+                    "-D",
+                    "warnings",
+                ],
+            ),
+        },
+        Check {
+            name: "clippy (host-tests)",
+            cmd: cargo::in_tree(
+                tree,
+                &[
+                    "clippy",
+                    "-p",
+                    "host-tests",
+                    "--target",
+                    host,
+                    "--all-targets",
+                    "--",
+                    "-D",
+                    "warnings",
+                ],
+            ),
+        },
+        Check {
+            name: "host-tests",
+            cmd: cargo::in_tree(tree, &["test", "-p", "host-tests", "--target", host]),
+        },
+    ]
+}
+
+/// What running a check gave.
+pub struct Outcome {
+    pub passed: bool,
+    /// The command's output (standard output and error together).
+    pub output: String,
+    pub elapsed: Duration,
+}
+
+/// Runs `check`, capturing its output.
+pub fn run(check: Check) -> Outcome {
+    let shown = describe(&check.cmd);
+    match process::capture(check.cmd, None) {
+        Ok(run) => Outcome {
+            passed: run.ending.success(),
+            output: if run.ending.success() {
+                run.output
+            } else {
+                format!("$ {shown}\n{}", run.output)
+            },
+            elapsed: run.elapsed,
+        },
+        Err(e) => Outcome {
+            passed: false,
+            output: format!("cannot run `{shown}`: {e}\n"),
+            elapsed: Duration::ZERO,
+        },
+    }
+}
+
+/// `cargo ARGS` as a shell would show it.
+fn describe(cmd: &Command) -> String {
+    let mut line = cmd.get_program().to_string_lossy().into_owned();
+    for arg in cmd.get_args() {
+        line.push(' ');
+        line.push_str(&crate::qemu::shell_quote(&arg.to_string_lossy()));
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree() -> Tree {
+        Tree {
+            name: "chapter-00".into(),
+            dir: "/r/chapters/chapter-00".into(),
+            chapter: Some(0),
+            target_dir: "/r/target/chapter-00".into(),
+            default_prog: "hello".into(),
+        }
+    }
+
+    #[test]
+    fn host_tests_are_checked_for_the_host_and_the_rest_for_the_kernel() {
+        let checks = tree_checks(&tree(), "x86_64-unknown-linux-gnu");
+        let lines: Vec<String> = checks.iter().map(|c| describe(&c.cmd)).collect();
+        assert_eq!(
+            lines,
+            [
+                "cargo fmt --all --check",
+                "cargo clippy --workspace --exclude host-tests --all-targets -- -D warnings",
+                "cargo clippy -p host-tests --target x86_64-unknown-linux-gnu --all-targets \
+                 -- -D warnings",
+                "cargo test -p host-tests --target x86_64-unknown-linux-gnu",
+            ]
+        );
+    }
+
+    #[test]
+    fn check_names_are_distinct() {
+        let repo = Repo::locate();
+        for checks in [root_checks(&repo), tree_checks(&tree(), "h")] {
+            let mut names: Vec<_> = checks.iter().map(|c| c.name).collect();
+            names.dedup();
+            assert_eq!(names.len(), checks.len());
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_failing_check_shows_its_command_and_output() {
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", "echo broken; exit 1"]);
+        let outcome = run(Check { name: "x", cmd });
+        assert!(!outcome.passed);
+        assert_eq!(outcome.output, "$ sh -c 'echo broken; exit 1'\nbroken\n");
+    }
+}

@@ -1,0 +1,195 @@
+//! Booting a kernel under QEMU, exactly as CONTRIBUTING.md describes, and reading QEMU's exit
+//! status: the kernel stops the machine through the `isa-debug-exit` device, which makes QEMU
+//! exit with `(value << 1) | 1`.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use crate::error::user_error;
+
+/// The emulator's program name.
+pub const PROGRAM: &str = "qemu-system-x86_64";
+
+/// QEMU's exit status when the kernel finished cleanly (it wrote 0x10 to the exit port).
+pub const CLEAN: i32 = 33;
+/// QEMU's exit status when the kernel panicked (it wrote 0x01).
+pub const PANIC: i32 = 3;
+/// QEMU's exit status when the machine reset, which `-no-reboot` turns into an exit.
+pub const RESET: i32 = 0;
+
+/// One boot of a kernel.
+#[derive(Debug, Clone)]
+pub struct Boot<'a> {
+    pub kernel: &'a Path,
+    /// The programs named on the kernel command line.
+    pub progs: &'a [String],
+    pub cpus: u32,
+    /// Wait for a debugger on localhost:1234 before running.
+    pub gdb: bool,
+    /// More arguments for QEMU, after ours.
+    pub extra: &'a [String],
+}
+
+/// QEMU's arguments (without the program name) for `boot`.
+pub fn args(boot: &Boot) -> Vec<OsString> {
+    let mut args: Vec<OsString> = [
+        "-display",
+        "none",
+        "-serial",
+        "stdio",
+        "-no-reboot",
+        "-m",
+        "128M",
+        "-device",
+        "isa-debug-exit,iobase=0xf4,iosize=0x04",
+        "-smp",
+    ]
+    .iter()
+    .map(OsString::from)
+    .collect();
+    args.push(format!("{0},sockets={0}", boot.cpus).into());
+    args.push("-kernel".into());
+    args.push(boot.kernel.into());
+    args.push("-append".into());
+    args.push(boot.progs.join(" ").into());
+    if boot.gdb {
+        args.push("-s".into());
+        args.push("-S".into());
+    }
+    args.extend(boot.extra.iter().map(OsString::from));
+    args
+}
+
+/// What QEMU's exit status `status` says about the kernel.
+pub fn describe_status(status: i32) -> &'static str {
+    match status {
+        CLEAN => "the kernel finished cleanly",
+        PANIC => "kernel panicked",
+        RESET => "the machine reset (triple fault?)",
+        _ => "QEMU itself failed",
+    }
+}
+
+/// The path of `qemu-system-x86_64`, or a user error that says how to install it.
+pub fn find() -> anyhow::Result<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(PROGRAM))
+        .find(|candidate| is_executable(candidate))
+        .ok_or_else(|| {
+            user_error(format!(
+                "{PROGRAM} not found: install it with 'sudo apt-get install qemu-system-x86' \
+                 (Debian/Ubuntu) or 'brew install qemu' (macOS)"
+            ))
+        })
+}
+
+#[cfg(unix)]
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    path.metadata()
+        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(not(unix))]
+fn is_executable(path: &Path) -> bool {
+    path.is_file() || path.with_extension("exe").is_file()
+}
+
+/// Quotes `word` for a POSIX shell when it needs it, so printed commands can be pasted.
+pub fn shell_quote(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./=,:@%+".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+/// The whole command line for `boot`, quoted for a shell.
+pub fn command_line(boot: &Boot) -> String {
+    let mut line = PROGRAM.to_string();
+    for arg in args(boot) {
+        line.push(' ');
+        line.push_str(&shell_quote(&arg.to_string_lossy()));
+    }
+    line
+}
+
+/// The one-line command that attaches gdb to a kernel booted with `--gdb`.
+pub fn gdb_command(kernel: &Path) -> String {
+    let symbols = format!("symbol-file {}", kernel.display());
+    format!(
+        "gdb -ex 'target remote localhost:1234' -ex {}",
+        shell_quote(&symbols)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(args: Vec<OsString>) -> Vec<String> {
+        args.into_iter().map(|a| a.into_string().unwrap()).collect()
+    }
+
+    #[test]
+    fn boots_as_contributing_md_says() {
+        let progs = vec!["hello".to_string(), "yield".to_string()];
+        let boot = Boot {
+            kernel: Path::new("/t/kernel"),
+            progs: &progs,
+            cpus: 4,
+            gdb: false,
+            extra: &[],
+        };
+        assert_eq!(
+            command_line(&boot),
+            "qemu-system-x86_64 -display none -serial stdio -no-reboot -m 128M \
+             -device isa-debug-exit,iobase=0xf4,iosize=0x04 -smp 4,sockets=4 \
+             -kernel /t/kernel -append 'hello yield'"
+        );
+    }
+
+    #[test]
+    fn gdb_and_extra_arguments_come_last() {
+        let progs = vec!["hello".to_string()];
+        let extra = vec!["-d".to_string(), "int".to_string()];
+        let boot = Boot {
+            kernel: Path::new("k"),
+            progs: &progs,
+            cpus: 1,
+            gdb: true,
+            extra: &extra,
+        };
+        let args = strings(args(&boot));
+        assert_eq!(
+            &args[args.len() - 6..],
+            ["-append", "hello", "-s", "-S", "-d", "int"]
+        );
+        assert!(args.contains(&"1,sockets=1".to_string()));
+    }
+
+    #[test]
+    fn describes_exit_statuses() {
+        assert_eq!(describe_status(33), "the kernel finished cleanly");
+        assert_eq!(describe_status(3), "kernel panicked");
+        assert_eq!(describe_status(0), "the machine reset (triple fault?)");
+        assert_eq!(describe_status(1), "QEMU itself failed");
+    }
+
+    #[test]
+    fn quotes_for_the_shell() {
+        assert_eq!(shell_quote("/a/b-c.d"), "/a/b-c.d");
+        assert_eq!(shell_quote("a b"), "'a b'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(shell_quote(""), "''");
+        assert_eq!(
+            gdb_command(Path::new(
+                "/r/target/chapter-00/x86_64-unknown-none/debug/kernel"
+            )),
+            "gdb -ex 'target remote localhost:1234' \
+             -ex 'symbol-file /r/target/chapter-00/x86_64-unknown-none/debug/kernel'"
+        );
+    }
+}
