@@ -75,10 +75,11 @@ impl Bench<'_> {
         let unknown = tree::unknown_programs(&run.spec.progs, self.programs);
         if let Some(prog) = unknown.first() {
             return failed(format!(
-                "{}: test \"{}\" boots '{prog}', which is not a program of {} (its programs: {})\n",
+                "{}: test \"{}\" boots '{prog}', which is not a program of the tree {} \
+                 (its programs: {})\n",
                 run.spec.file,
                 run.spec.name,
-                self.tree.name,
+                self.repo.display(&self.tree.dir).display(),
                 self.programs.join(", ")
             ));
         }

@@ -104,10 +104,8 @@ pub fn dispatch(repo: &Repo, mut args: Vec<String>) -> anyhow::Result<ExitCode> 
 pub fn usage() -> String {
     let mut text = String::from("usage: cargo xtask COMMAND [ARGS]\n\ncommands:\n");
     for command in COMMANDS {
-        text.push_str(&format!(
-            "  {} {}\n      {}\n",
-            command.name, command.usage, command.about
-        ));
+        let line = format!("{} {}", command.name, command.usage);
+        text.push_str(&format!("  {}\n      {}\n", line.trim_end(), command.about));
     }
     text
 }
@@ -120,7 +118,8 @@ mod tests {
     fn command_names_are_unique_and_listed_in_the_usage() {
         let text = usage();
         for (i, command) in COMMANDS.iter().enumerate() {
-            assert!(text.contains(&format!("  {} ", command.name)));
+            assert!(text.contains(&format!("  {}", command.name)));
+            assert!(!text.contains(" \n"));
             assert!(COMMANDS[i + 1..].iter().all(|c| c.name != command.name));
         }
     }
