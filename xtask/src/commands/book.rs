@@ -15,7 +15,15 @@ pub fn main(repo: &Repo, args: Args) -> anyhow::Result<ExitCode> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let status = Command::new(cargo)
         .current_dir(&repo.root)
-        .args(["run", "--quiet", "--release", "-p", "smpbook-book", "--", "build"])
+        .args([
+            "run",
+            "--quiet",
+            "--release",
+            "-p",
+            "smpbook-book",
+            "--",
+            "build",
+        ])
         .arg(&repo.root)
         .status()
         .context("cannot run cargo")?;

@@ -33,11 +33,16 @@ pub fn main(repo: &Repo, mut args: Args) -> anyhow::Result<ExitCode> {
     }
     let summary = format!("{} chapter(s), {} file(s)", generated.len(), drift.len());
     if check && !drift.is_empty() {
-        eprintln!("split --check: chapters/ is out of date ({summary} differ); run `cargo xtask split`");
+        eprintln!(
+            "split --check: chapters/ is out of date ({summary} differ); run `cargo xtask split`"
+        );
         return Ok(ExitCode::FAILURE);
     }
     if check {
-        println!("split --check: chapters/ matches kernel-final/ ({} chapter(s))", generated.len());
+        println!(
+            "split --check: chapters/ matches kernel-final/ ({} chapter(s))",
+            generated.len()
+        );
     } else {
         println!("split: {summary} written");
     }
