@@ -41,6 +41,20 @@ pub fn root_checks(repo: &Repo) -> Vec<Check> {
             name: "xtask unit tests",
             cmd: cargo::in_root(repo, &["test", "-p", "xtask"]),
         },
+        // The single source of truth: the marker/splitter and book tools' unit tests, the
+        // chapters matching kernel-final/, and the book (unknown or unshown snippets, coverage).
+        Check {
+            name: "chapters unit tests",
+            cmd: cargo::in_root(repo, &["test", "-p", "chapters", "-p", "smpbook-book"]),
+        },
+        Check {
+            name: "split --check",
+            cmd: cargo::in_root(repo, &["xtask", "split", "--check"]),
+        },
+        Check {
+            name: "book",
+            cmd: cargo::in_root(repo, &["xtask", "book"]),
+        },
     ]
 }
 
