@@ -19,10 +19,12 @@
 
 use core::fmt;
 
+// @{ address_space
 /// Where the kernel image is linked: the top 2 GiB, as the `kernel` code model requires.
 pub const KERNEL_VMA: u64 = 0xffff_ffff_8000_0000;
 /// The base of the window through which the kernel reaches all of physical memory.
 pub const PHYSMAP_BASE: u64 = 0xffff_8000_0000_0000;
+// @} address_space
 /// The size of a page.
 pub const PAGE_SIZE: u64 = 4096;
 

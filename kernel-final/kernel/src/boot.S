@@ -20,6 +20,7 @@
 # Everything in this file before the jump runs at its physical address (section .boot, linked
 # low); the symbols it uses are therefore physical addresses, except where noted.
 
+    # @{{ pvh_note
     .section .note.Xen, "a"
     .p2align 2
     .long 4                     # name size ("Xen" and its NUL)
@@ -28,6 +29,7 @@
     .asciz "Xen"
     .p2align 2
     .quad boot_entry32
+    # @}} pvh_note
     .p2align 2
 
     .section .boot.text, "ax"
@@ -49,6 +51,7 @@ boot_entry32:
     cmpl $512, %ecx
     jne 1b
 
+    # @{{ long_mode_switch
     # 3. PAE on, CR3 = boot PML4.
     movl %cr4, %eax
     orl ${cr4_pae}, %eax
@@ -69,6 +72,7 @@ boot_entry32:
 
     lgdt boot_gdt_pointer
     ljmp ${boot_code_selector}, $boot_entry64
+    # @}} long_mode_switch
 
     .code64
 boot_entry64:
@@ -89,12 +93,14 @@ boot_entry64:
 
     .section .boot.data, "aw"
     .p2align 12
+# @{{ boot_pml4
 boot_pml4:
     .quad boot_pdpt_low + {table_rw}          # [0]: identity map of 0..1 GiB
     .fill 255, 8, 0
     .quad boot_pdpt_low + {table_rw}          # [256]: physical memory window
     .fill 254, 8, 0
     .quad boot_pdpt_high + {table_rw}         # [511]: kernel image window
+# @}} boot_pml4
 boot_pdpt_low:
     .quad boot_pd + {table_rw}
     .fill 511, 8, 0

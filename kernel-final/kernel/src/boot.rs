@@ -162,6 +162,7 @@ unsafe fn read_phys<T: Copy>(pa: PhysAddr) -> T {
     unsafe { pa.to_virt().as_ptr::<T>().read_unaligned() }
 }
 
+// @{ boot_main
 /// The first Rust code to run: called by `boot.S` on the boot stack.
 extern "C" fn boot_main(start_info: u64) -> ! {
     crate::console::init();
@@ -169,6 +170,7 @@ extern "C" fn boot_main(start_info: u64) -> ! {
     let info = unsafe { BootInfo::read(start_info) };
     crate::kmain(info)
 }
+// @} boot_main
 
 /// The physical extent of the kernel image, from the linker script's symbols.
 pub fn kernel_image() -> (PhysAddr, PhysAddr) {

@@ -34,6 +34,7 @@ pub enum EnvStatus {
     NotRunnable,
 }
 
+// @{ env_struct
 /// One environment.
 pub struct Env {
     /// The user registers, saved on every trap.
@@ -49,6 +50,7 @@ pub struct Env {
     /// How many times it has been run.
     pub runs: u32,
 }
+// @} env_struct
 
 impl Env {
     const FREE: Env = Env {
@@ -226,6 +228,7 @@ impl EnvTable {
     }
 }
 
+// @{ load_program
 /// Loads the ELF program `binary` into the address space `root`, with a one-page stack below
 /// `USTACKTOP`; returns the entry point.
 fn load_program(mem: &mut KernelMemory, root: PhysAddr, binary: &[u8]) -> Result<u64, CreateError> {
@@ -259,6 +262,7 @@ fn load_program(mem: &mut KernelMemory, root: PhysAddr, binary: &[u8]) -> Result
     map_new_page(mem, root, USTACKTOP - PAGE_SIZE, stack_flags)?;
     Ok(elf.entry)
 }
+// @} load_program
 
 /// Maps a zeroed page at `va` (or keeps the page already there, for segments sharing a page,
 /// widening its permissions); returns the frame.
@@ -285,6 +289,7 @@ fn map_new_page(
     Ok(frame)
 }
 
+// @{ env_run
 /// Runs the environment in `slot` on this CPU: makes it current and running, switches to its
 /// address space, and returns to user mode through its saved frame (JOS's `env_run`).
 pub fn run(mut envs: MutexGuard<'static, EnvTable>, slot: usize) -> ! {
@@ -303,4 +308,5 @@ pub fn run(mut envs: MutexGuard<'static, EnvTable>, slot: usize) -> ! {
     drop(envs);
     trap::pop_frame(&frame)
 }
+// @} env_run
 

@@ -33,6 +33,7 @@ use core::panic::PanicInfo;
 use boot::{BOOT_STACK, BootInfo};
 use qemu::ExitCode;
 
+// @{ kmain
 /// The kernel proper, on the boot CPU, after `boot_main`.
 fn kmain(mut info: BootInfo) -> ! {
     gdt::init(BOOT_STACK.top());
@@ -62,6 +63,7 @@ fn kmain(mut info: BootInfo) -> ! {
     }
     sched::schedule(envs)
 }
+// @} kmain
 
 #[panic_handler]
 fn panic(info: &PanicInfo) -> ! {

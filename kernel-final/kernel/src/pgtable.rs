@@ -122,6 +122,7 @@ pub struct NoMemory;
 /// The first address above the user half.
 const USER_HALF_END: u64 = 0x0000_8000_0000_0000;
 
+// @{ page_walk
 /// Finds the page-table slot that maps `va` in the tables rooted at `root`: the table's
 /// physical address and the index in it. With `create`, missing tables are allocated; without,
 /// `Ok(None)` means no table covers `va`.
@@ -153,6 +154,7 @@ pub fn walk<M: Memory>(
     }
     Ok(Some((table, va.table_index(1))))
 }
+// @} page_walk
 
 /// The leaf entry mapping `va`, if `va` is mapped.
 pub fn lookup<M: Memory>(mem: &mut M, root: PhysAddr, va: VirtAddr) -> Option<Pte> {

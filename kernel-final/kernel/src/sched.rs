@@ -7,6 +7,7 @@ use crate::env::{self, EnvStatus, EnvTable};
 use crate::println;
 use crate::qemu::{self, ExitCode};
 
+// @{ schedule
 /// Runs the next environment, or ends the run when nothing is runnable.
 pub fn schedule(envs: MutexGuard<'static, EnvTable>) -> ! {
     let next = envs.iter().find(|(_, e)| e.status == EnvStatus::Runnable).map(|(i, _)| i);
@@ -18,3 +19,4 @@ pub fn schedule(envs: MutexGuard<'static, EnvTable>) -> ! {
         }
     }
 }
+// @} schedule

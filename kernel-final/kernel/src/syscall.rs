@@ -35,6 +35,7 @@ impl From<BadAddress> for Failure {
     }
 }
 
+// @{ syscall_dispatch
 /// Runs system call `num` for the environment in slot `cur`; returns the value for its `rax`.
 pub fn dispatch(envs: &mut EnvTable, cur: usize, num: u64, args: [u64; 5]) -> i64 {
     let result = match Syscall::from_number(num) {
@@ -51,6 +52,7 @@ pub fn dispatch(envs: &mut EnvTable, cur: usize, num: u64, args: [u64; 5]) -> i6
         }
     }
 }
+// @} syscall_dispatch
 
 fn run(envs: &mut EnvTable, cur: usize, call: Syscall, a: [u64; 5]) -> Result<i64, Failure> {
     match call {

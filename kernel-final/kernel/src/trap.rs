@@ -20,6 +20,7 @@ use crate::env::{self, EnvTable};
 use crate::gdt::KERNEL_CS;
 use crate::{println, sched, syscall};
 
+// @{ trap_frame
 /// The state of the interrupted code, as `trapentry.S` leaves it on the kernel stack.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
@@ -55,6 +56,7 @@ const _: () = assert!(offset_of!(TrapFrame, rax) == 14 * 8);
 const _: () = assert!(offset_of!(TrapFrame, vector) == 15 * 8);
 const _: () = assert!(offset_of!(TrapFrame, rip) == 17 * 8);
 const _: () = assert!(size_of::<TrapFrame>() == 22 * 8);
+// @} trap_frame
 
 impl TrapFrame {
     /// Whether the trap came from user mode (ring 3).
@@ -156,6 +158,7 @@ pub fn pop_frame(frame: &TrapFrame) -> ! {
     unsafe { trap_return(frame) }
 }
 
+// @{ trap_entry
 /// Called by `trap_common` with the frame it built on the kernel stack.
 extern "C" fn trap(frame: &mut TrapFrame) -> ! {
     if !frame.from_user() {
@@ -171,7 +174,9 @@ extern "C" fn trap(frame: &mut TrapFrame) -> ! {
     }
     sched::schedule(envs)
 }
+// @} trap_entry
 
+// @{ trap_dispatch
 /// Handles a trap from user mode on behalf of environment `cur`.
 fn dispatch(envs: &mut EnvTable, cur: usize, frame: &TrapFrame) {
     match frame.vector as u8 {
@@ -196,6 +201,7 @@ fn dispatch(envs: &mut EnvTable, cur: usize, frame: &TrapFrame) {
         }
     }
 }
+// @} trap_dispatch
 
 /// The address of the last page fault (CR2).
 pub fn fault_address() -> u64 {

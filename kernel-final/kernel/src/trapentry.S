@@ -16,6 +16,7 @@
     .text
     .p2align 4
     .global trap_stubs
+# @{{ trap_stubs
 trap_stubs:
     .set vector, 0
     .rept 256
@@ -31,6 +32,7 @@ trap_stubs:
     .endr
     # If any stub outgrew its slot, this would move backwards, which the assembler refuses.
     .org trap_stubs + 256 * {stub_size}
+# @}} trap_stubs
 
 trap_common:
     pushq %rax

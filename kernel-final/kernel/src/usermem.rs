@@ -45,6 +45,7 @@ impl UserRange {
         UserRange { addr, len }
     }
 
+    // @{ user_range_check
     /// Checks the claim against the page tables at `root`: every page touched must be mapped
     /// with `USER` and `perm`.
     pub fn check<M: Memory>(
@@ -70,6 +71,7 @@ impl UserRange {
         }
         Ok(CheckedRange { addr: self.addr, len: self.len })
     }
+    // @} user_range_check
 }
 
 impl CheckedRange {

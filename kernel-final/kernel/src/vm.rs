@@ -75,6 +75,7 @@ pub fn switch_to(root: PhysAddr) {
     unsafe { x86::controlregs::cr3_write(root.as_u64()) };
 }
 
+// @{ new_address_space
 /// A new address space: an empty user half and the shared kernel half.
 pub fn new_address_space(mem: &mut KernelMemory) -> Result<PhysAddr, NoMemory> {
     let root = mem.alloc_zeroed().ok_or(NoMemory)?;
@@ -85,6 +86,7 @@ pub fn new_address_space(mem: &mut KernelMemory) -> Result<PhysAddr, NoMemory> {
     }
     Ok(root)
 }
+// @} new_address_space
 
 /// Frees an address space made by [`new_address_space`]: every user page and table, then the
 /// root. The caller must have switched away from it.

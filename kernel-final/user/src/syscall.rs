@@ -14,6 +14,7 @@
 use abi::{EnvId, Error, Syscall};
 use core::arch::asm;
 
+// @{ user_syscall
 /// Makes system call `num` with five arguments and returns the raw result.
 ///
 /// The kernel restores every register from the trap frame on the way back except `rax`; the
@@ -44,6 +45,7 @@ pub unsafe fn syscall(num: Syscall, a1: u64, a2: u64, a3: u64, a4: u64, a5: u64)
     }
     result
 }
+// @} user_syscall
 
 /// Turns a raw system-call result into the value or the error it stands for.
 fn check(result: i64) -> Result<u64, Error> {

@@ -15,6 +15,9 @@
 //! @} [name]        ends the innermost block (the name, if given, must match)
 //! ```
 //!
+//! Assembly files that `global_asm!` includes are format templates, where a brace must be
+//! doubled even in a comment: there the markers are written `@{{` and `@}}`.
+//!
 //! Code that a later chapter removes cannot stay live in the final kernel, so it is written as
 //! a *ghost line*: the comment leader followed by `-` (`//- let x = old();`, `#- mov ...`,
 //! `/*- ... */`). Chapter snapshots that contain the line get it uncommented.
@@ -160,18 +163,16 @@ fn ghost_text(trimmed: &str) -> Option<&str> {
 }
 
 fn parse_marker(text: &str) -> Result<Marker, String> {
-    let mut words = text.split_whitespace();
-    let keyword = words.next().unwrap_or("");
-    let rest: Vec<&str> = words.collect();
-    // `@{3 name` reads as well as `@{ 3 name`: split the brace off its first word.
-    let (keyword, rest) = match keyword.char_indices().nth(1) {
-        Some((i, _)) if keyword.starts_with(['{', '}']) => {
-            let mut all = vec![&keyword[i..]];
-            all.extend(rest);
-            (&keyword[..i], all)
-        }
-        _ => (keyword, rest),
+    // The brace may touch what follows (`@{3 name`), and may be doubled (`@{{ 3 name`, `@}}`):
+    // assembly that `global_asm!` reads as a format template must write braces that way.
+    let (keyword, rest) = if let Some(rest) = text.strip_prefix("{{").or(text.strip_prefix('{')) {
+        ("{", rest)
+    } else if let Some(rest) = text.strip_prefix("}}").or(text.strip_prefix('}')) {
+        ("}", rest)
+    } else {
+        text.split_once(char::is_whitespace).unwrap_or((text, ""))
     };
+    let rest: Vec<&str> = rest.split_whitespace().collect();
     match keyword {
         "file" => match rest.as_slice() {
             [span] => Span::parse(span)

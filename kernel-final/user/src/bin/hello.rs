@@ -2,6 +2,7 @@
 #![no_std]
 #![no_main]
 
+// @{ hello
 use user::println;
 use user::syscall::sys_getenvid;
 
@@ -11,3 +12,4 @@ fn umain() {
     println!("hello, world");
     println!("i am environment {:08x}", sys_getenvid());
 }
+// @} hello
