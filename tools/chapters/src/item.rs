@@ -3,7 +3,7 @@
 //! Rust: scan upward for an item header (`fn`, `impl`, `struct`, `enum`, `trait`, `mod`, ...)
 //! indented less than the snippet, narrowing the indentation at each less-indented line that is
 //! not a header (a block such as `if x {`), so the nearest header *around* the snippet wins.
-//! Assembly: the nearest label above. TOML: the nearest `[table]` header above. Anything else,
+//! Assembly: the nearest label above in the same section. TOML: the nearest `[table]` header above. Anything else,
 //! or a snippet at the top level: no enclosing item.
 
 /// The enclosing item of a snippet whose first line is `first` and that is preceded (in the
@@ -12,7 +12,7 @@ pub fn enclosing(path: &str, above: &[&str], first: &str) -> Option<String> {
     let ext = path.rsplit_once('.').map_or("", |(_, ext)| ext);
     match ext {
         "rs" => rust_item(above, first),
-        "S" | "s" | "asm" => above.iter().rev().find_map(|line| asm_label(line)),
+        "S" | "s" | "asm" => asm_item(above, first),
         "toml" => above.iter().rev().find_map(|line| toml_table(line)),
         _ => None,
     }
@@ -129,6 +129,24 @@ fn skip_generics(s: &str) -> &str {
         }
     }
     ""
+}
+
+/// The label whose code the snippet continues: none if the snippet starts with a label of its
+/// own, and a section directive (`.section`, `.text`, `.data`) ends a label's reach.
+fn asm_item(above: &[&str], first: &str) -> Option<String> {
+    if asm_label(first).is_some() {
+        return None;
+    }
+    for line in above.iter().rev() {
+        let directive = line.split_whitespace().next().unwrap_or("");
+        if [".section", ".text", ".data", ".bss", ".rodata"].contains(&directive) {
+            return None;
+        }
+        if let Some(label) = asm_label(line) {
+            return Some(label);
+        }
+    }
+    None
 }
 
 fn asm_label(line: &str) -> Option<String> {

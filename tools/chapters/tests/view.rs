@@ -175,7 +175,6 @@ const SMP: &str = "\
 ap_entry:
     cli
 # @{ 4 ap_a20
-ap_a20:
     inb $0x92, %al
 # @}
 # @}
