@@ -305,3 +305,35 @@ fn enclosing_items() {
         None
     );
 }
+
+/// The example of CONTRIBUTING.md, which promises "in `fn trap_dispatch`: replace line 3".
+#[test]
+fn the_contributing_example() {
+    let src = "\
+fn trap_dispatch(tf: &mut TrapFrame) {
+    match tf.vector {
+        // @{ 0..3
+        //- vector::TIMER => pic::eoi(),
+        // @}
+        // @{ 3 timer_yield
+        vector::TIMER => {
+            lapic::eoi();
+            sched::yield_now();
+        }
+        // @}
+        _ => destroy(tf),
+    }
+}
+";
+    let t = tree(3, &[("kernel/src/trap.rs", src)]);
+    let v = view(&t, &chapters(3), "timer_yield", None, 3).unwrap();
+    assert_eq!(v.item.as_deref(), Some("fn trap_dispatch"));
+    assert_eq!(v.action, Action::Replace { removed: 1, at: 3 });
+    assert_eq!(
+        common::text(&t, "kernel/src/trap.rs", 2)
+            .unwrap()
+            .lines()
+            .nth(2),
+        Some("        vector::TIMER => pic::eoi(),")
+    );
+}
