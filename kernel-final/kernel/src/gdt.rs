@@ -27,7 +27,11 @@ pub const TSS_SELECTOR: u16 = 0x28;
 const fn segment(code: bool, dpl: u64) -> u64 {
     let access = 1 << 7 /* present */ | dpl << 5 | 1 << 4 /* code/data */ | 1 << 1 /* r/w */;
     let access = if code { access | 1 << 3 } else { access };
-    let flags: u64 = if code { 0b1010 /* 4K granular, long mode */ } else { 0b1100 };
+    let flags: u64 = if code {
+        0b1010 /* 4K granular, long mode */
+    } else {
+        0b1100
+    };
     0xffff | access << 40 | 0xf << 48 | flags << 52
 }
 
