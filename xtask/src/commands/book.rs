@@ -12,6 +12,7 @@ use crate::repo::Repo;
 pub fn main(repo: &Repo, args: Args) -> anyhow::Result<ExitCode> {
     args.no_passthrough()?;
     args.positionals(0)?;
+    eprintln!("book: running tools/book (its first build compiles mdBook, about a minute)");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let status = Command::new(cargo)
         .current_dir(&repo.root)
