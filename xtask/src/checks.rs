@@ -9,6 +9,10 @@ use crate::process;
 use crate::repo::Repo;
 use crate::tree::Tree;
 
+/// How long one check may take: far more than a cold build needs, but it stops a hung test from
+/// eating the whole CI budget.
+const TIMEOUT: Duration = Duration::from_secs(20 * 60);
+
 /// One check: a named cargo command that must succeed.
 pub struct Check {
     /// What it checks, as the test filter and the results name it.
@@ -117,13 +121,17 @@ pub struct Outcome {
 /// Runs `check`, capturing its output.
 pub fn run(check: Check) -> Outcome {
     let shown = describe(&check.cmd);
-    match process::capture(check.cmd, None) {
+    match process::capture(check.cmd, Some(TIMEOUT)) {
         Ok(run) => Outcome {
             passed: run.ending.success(),
-            output: if run.ending.success() {
-                run.output
-            } else {
-                format!("$ {shown}\n{}", run.output)
+            output: match run.ending {
+                _ if run.ending.success() => run.output,
+                process::Ending::TimedOut(limit) => format!(
+                    "$ {shown}\n{}\ntimed out after {} s and was killed\n",
+                    run.output.trim_end(),
+                    limit.as_secs()
+                ),
+                _ => format!("$ {shown}\n{}", run.output),
             },
             elapsed: run.elapsed,
         },

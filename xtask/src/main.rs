@@ -9,6 +9,7 @@ mod commands;
 mod error;
 mod harness;
 mod judge;
+mod kill;
 mod plan;
 mod pool;
 mod process;

@@ -118,9 +118,7 @@ fn wait(child: &mut Child, limit: Option<Duration>) -> io::Result<Ending> {
             return Ok(Ending::Exited(status.code()));
         }
         if Instant::now() >= deadline {
-            // It may have exited just now, in which case kill fails harmlessly.
-            let _ = child.kill();
-            child.wait()?;
+            crate::kill::kill_tree(child);
             return Ok(Ending::TimedOut(limit));
         }
         thread::sleep(POLL);
