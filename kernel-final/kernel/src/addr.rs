@@ -10,6 +10,13 @@
 //! ```text
 //!  0xffff_ffff_ffff_ffff
 //!  0xffff_ffff_8000_0000  KERNEL_VMA: the kernel image, linked at KERNEL_VMA + physical address
+// @{ 2 mmio_window_diagram
+//!  0xffff_ffff_7000_0000  MMIO_BASE: device registers (the local APIC), uncached, kernel only
+// @}
+// @{ 3 kernel_stacks_diagram
+//!  0xffff_ffff_7000_0000  KSTACK_TOP: per-CPU kernel stacks grow down from here, each with an
+//!                         unmapped guard page below it
+// @}
 //!        ...
 //!  0xffff_8000_0000_0000  PHYSMAP_BASE: all of physical memory, kernel-virtual = physical + base
 //!  ---------------------  (non-canonical hole)
@@ -27,6 +34,21 @@ pub const PHYSMAP_BASE: u64 = 0xffff_8000_0000_0000;
 // @} address_space
 /// The size of a page.
 pub const PAGE_SIZE: u64 = 4096;
+// @{ 2 mmio_window
+/// The window where the kernel maps device registers, just below the kernel image.
+pub const MMIO_BASE: u64 = 0xffff_ffff_7000_0000;
+/// The end of the device-register window.
+pub const MMIO_LIMIT: u64 = KERNEL_VMA;
+// @}
+// @{ 3 kernel_stacks
+/// The top of the kernel-stack area: stack slot 0 ends here, slot 1 below it, and so on.
+pub const KSTACK_TOP: u64 = MMIO_BASE;
+/// The size of one kernel stack.
+pub const KSTACK_SIZE: u64 = 16 * PAGE_SIZE;
+/// The unmapped guard below each stack: an overflow hits it and faults instead of silently
+/// overwriting the next stack down.
+pub const KSTACK_GUARD: u64 = PAGE_SIZE;
+// @}
 
 /// A physical address.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]

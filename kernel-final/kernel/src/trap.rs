@@ -125,9 +125,9 @@ impl Gate {
 
 static IDT: Once<[Gate; 256]> = Once::new();
 
-/// Builds and loads the IDT.
+/// Builds the IDT and loads it on this CPU.
 pub fn init() {
-    let idt = IDT.call_once(|| {
+    IDT.call_once(|| {
         let stubs = &raw const trap_stubs as u64;
         core::array::from_fn(|v| {
             let handler = stubs + (v * STUB_SIZE) as u64;
@@ -140,6 +140,12 @@ pub fn init() {
             }
         })
     });
+    load();
+}
+
+/// Loads the IDT on this CPU.
+pub fn load() {
+    let idt = IDT.get().expect("trap: IDT not built");
     let pointer = x86::dtables::DescriptorTablePointer {
         limit: (size_of::<[Gate; 256]>() - 1) as u16,
         base: idt.as_ptr(),

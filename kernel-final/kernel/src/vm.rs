@@ -8,9 +8,20 @@
 //! simply copy the two top-level entries: the kernel half is shared at the top level only, and
 //! an environment's own tables (slots 0-255) are never shared with anyone.
 
+// @{ 2 hidden
+use spin::Mutex;
+// @}
 use spin::Once;
 
-use crate::addr::{KERNEL_VMA, PAGE_SIZE, PHYSMAP_BASE, PhysAddr, VirtAddr};
+// @{ 0..2
+//- use crate::addr::{KERNEL_VMA, PAGE_SIZE, PHYSMAP_BASE, PhysAddr, VirtAddr};
+// @}
+// @{ 2 hidden
+use crate::addr::{KERNEL_VMA, MMIO_BASE, MMIO_LIMIT, PAGE_SIZE, PHYSMAP_BASE, PhysAddr, VirtAddr};
+// @}
+// @{ 3 hidden
+use crate::addr::{KSTACK_GUARD, KSTACK_SIZE, KSTACK_TOP};
+// @}
 use crate::pgtable::{self, Memory, NoMemory, PteFlags};
 use crate::pmem::{self, KernelMemory};
 
@@ -105,3 +116,63 @@ pub fn free_address_space(mem: &mut KernelMemory, root: PhysAddr) {
     pgtable::free_user_half(mem, root);
     mem.decref(root);
 }
+// @{ 2 map_mmio
+/// The next free address in the MMIO window.
+static MMIO_NEXT: Mutex<u64> = Mutex::new(MMIO_BASE);
+
+/// Maps `size` bytes of device registers at `pa` into the MMIO window: kernel only, cache
+/// disabled and write-through (a device register must see every access, in order, and never a
+/// cached copy), never executable. Returns the virtual address of `pa`. The window lies in the
+/// kernel's shared PML4 slot 511, so every address space sees the mapping at once.
+pub fn map_mmio(pa: PhysAddr, size: u64) -> VirtAddr {
+    let start = pa.as_u64() & !(PAGE_SIZE - 1);
+    let end = (pa.as_u64() + size).next_multiple_of(PAGE_SIZE);
+    let mut next = MMIO_NEXT.lock();
+    let va = *next;
+    assert!(
+        va + (end - start) <= MMIO_LIMIT,
+        "vm: MMIO window full mapping {pa:?}"
+    );
+    let flags = PteFlags::WRITABLE
+        | PteFlags::NO_CACHE
+        | PteFlags::WRITE_THROUGH
+        | PteFlags::NO_EXECUTE;
+    let root = kernel_root();
+    pmem::with(|mem| {
+        let window = VirtAddr::new(va);
+        pgtable::map_region(mem, root, window, PhysAddr::new(start), end - start, flags)
+    })
+    .expect("vm: out of memory mapping device registers");
+    *next = va + (end - start);
+    VirtAddr::new(va + (pa.as_u64() - start))
+}
+
+/// The flags of the kernel's own mapping of `va`, to check what a mapping really allows.
+pub fn kernel_mapping(va: VirtAddr) -> Option<PteFlags> {
+    let root = kernel_root();
+    pmem::with(|mem| pgtable::lookup(mem, root, va)).map(|pte| pte.flags())
+}
+// @}
+
+// @{ 3 map_stack
+/// Maps kernel stack slot `slot` (fresh zeroed pages, writable, never executable) and returns
+/// its top. The guard page below the stack stays unmapped. Slots never overlap the MMIO window
+/// above them; `slot` is bounded by the caller (a few per CPU).
+pub fn map_kernel_stack(slot: usize) -> VirtAddr {
+    let top = KSTACK_TOP - slot as u64 * (KSTACK_SIZE + KSTACK_GUARD);
+    let bottom = top - KSTACK_SIZE;
+    let root = kernel_root();
+    let flags = PteFlags::WRITABLE | PteFlags::NO_EXECUTE;
+    pmem::with(|mem| -> Result<(), NoMemory> {
+        for va in (bottom..top).step_by(PAGE_SIZE as usize) {
+            let frame = mem.alloc_zeroed().ok_or(NoMemory)?;
+            // The mapping takes over the allocation's reference: the stack lives forever.
+            pgtable::insert(mem, root, frame, VirtAddr::new(va), flags)?;
+            mem.decref(frame);
+        }
+        Ok(())
+    })
+    .expect("vm: out of memory for a kernel stack");
+    VirtAddr::new(top)
+}
+// @}

@@ -43,14 +43,9 @@ impl PhysAddr {
         self.0
     }
 
-    /// The address rounded down to its page.
-    pub const fn page_floor(self) -> PhysAddr {
-        PhysAddr(self.0 & !(PAGE_SIZE - 1))
-    }
-
     /// Whether the address is the start of a page.
     pub const fn is_page_aligned(self) -> bool {
-        self.0 % PAGE_SIZE == 0
+        self.0.is_multiple_of(PAGE_SIZE)
     }
 
     /// The page number (address / page size).
@@ -114,25 +109,14 @@ impl VirtAddr {
         self.0 as *mut T
     }
 
-    /// The address rounded down to its page.
-    pub const fn page_floor(self) -> VirtAddr {
-        VirtAddr(self.0 & !(PAGE_SIZE - 1))
-    }
-
     /// Whether the address is the start of a page.
     pub const fn is_page_aligned(self) -> bool {
-        self.0 % PAGE_SIZE == 0
+        self.0.is_multiple_of(PAGE_SIZE)
     }
 
     /// The index into the page table of `level` (4 = PML4 ... 1 = page table) for this address.
     pub const fn table_index(self, level: u32) -> usize {
         ((self.0 >> (12 + 9 * (level - 1))) & 0x1ff) as usize
-    }
-
-    /// The physical address behind a physical-window address; panics outside the window.
-    pub const fn physmap_to_phys(self) -> PhysAddr {
-        assert!(self.0 >= PHYSMAP_BASE && self.0 < PHYSMAP_BASE + (1 << 46));
-        PhysAddr::new(self.0 - PHYSMAP_BASE)
     }
 
     /// The physical address of a kernel-image address (code or static data).
@@ -172,8 +156,11 @@ mod tests {
     #[test]
     fn physmap_round_trip() {
         let p = PhysAddr::new(0x12_3456);
-        assert_eq!(p.to_virt().physmap_to_phys(), p);
-        assert_eq!(p.page_floor().as_u64(), 0x12_3000);
-        assert_eq!(PhysAddr::from_page_number(p.page_number()), p.page_floor());
+        assert_eq!(p.to_virt().as_u64(), PHYSMAP_BASE + 0x12_3456);
+        assert_eq!(
+            PhysAddr::from_page_number(p.page_number()).as_u64(),
+            0x12_3000
+        );
+        assert!(!p.is_page_aligned());
     }
 }

@@ -107,8 +107,14 @@ impl BootInfo {
     pub unsafe fn read(pa: u64) -> BootInfo {
         // SAFETY: the caller promises `pa` is the start-info block, inside mapped low memory.
         let info: HvmStartInfo = unsafe { read_phys(PhysAddr::new(pa)) };
-        assert!(info.magic == HVM_START_MAGIC, "boot: not booted through PVH (bad magic)");
-        assert!(info.version >= 1, "boot: PVH start info without a memory map");
+        assert!(
+            info.magic == HVM_START_MAGIC,
+            "boot: not booted through PVH (bad magic)"
+        );
+        assert!(
+            info.version >= 1,
+            "boot: PVH start info without a memory map"
+        );
 
         let mut boot = BootInfo {
             memory: MemoryMap::new(),
@@ -117,16 +123,26 @@ impl BootInfo {
         };
         // The loader's own structures must survive until they are copied, and the allocator
         // must never hand them out to anyone else: reserve them.
-        boot.memory.reserve(pa, pa + size_of::<HvmStartInfo>() as u64);
+        boot.memory
+            .reserve(pa, pa + size_of::<HvmStartInfo>() as u64);
         let map_bytes = info.memmap_entries as u64 * size_of::<HvmMemmapEntry>() as u64;
-        boot.memory.reserve(info.memmap_paddr, info.memmap_paddr + map_bytes);
+        boot.memory
+            .reserve(info.memmap_paddr, info.memmap_paddr + map_bytes);
 
         for i in 0..(info.memmap_entries as usize).min(MAX_REGIONS) {
             let at = PhysAddr::new(info.memmap_paddr + (i * size_of::<HvmMemmapEntry>()) as u64);
             // SAFETY: the entry lies inside the memory map the loader described.
             let e: HvmMemmapEntry = unsafe { read_phys(at) };
-            let kind = if e.kind == E820_RAM { RegionKind::Usable } else { RegionKind::Reserved };
-            boot.memory.add(Region { start: e.addr, end: e.addr.saturating_add(e.size), kind });
+            let kind = if e.kind == E820_RAM {
+                RegionKind::Usable
+            } else {
+                RegionKind::Reserved
+            };
+            boot.memory.add(Region {
+                start: e.addr,
+                end: e.addr.saturating_add(e.size),
+                kind,
+            });
         }
 
         if info.cmdline_paddr != 0 {
@@ -142,7 +158,8 @@ impl BootInfo {
                 n += 1;
             }
             boot.cmdline_len = n;
-            boot.memory.reserve(info.cmdline_paddr, info.cmdline_paddr + n as u64 + 1);
+            boot.memory
+                .reserve(info.cmdline_paddr, info.cmdline_paddr + n as u64 + 1);
         }
         boot
     }

@@ -98,7 +98,10 @@ impl<'a> Elf<'a> {
             return Err(ElfError::Truncated);
         }
         // Every program header must lie inside the image.
-        let table = elf.phentsize.checked_mul(elf.phnum).ok_or(ElfError::Truncated)?;
+        let table = elf
+            .phentsize
+            .checked_mul(elf.phnum)
+            .ok_or(ElfError::Truncated)?;
         let end = elf.phoff.checked_add(table).ok_or(ElfError::Truncated)?;
         if end > image.len() as u64 {
             return Err(ElfError::Truncated);

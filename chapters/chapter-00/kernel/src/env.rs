@@ -53,9 +53,28 @@ pub struct Env {
 impl Env {
     const FREE: Env = Env {
         tf: TrapFrame {
-            r15: 0, r14: 0, r13: 0, r12: 0, r11: 0, r10: 0, r9: 0, r8: 0, rbp: 0, rdi: 0,
-            rsi: 0, rdx: 0, rcx: 0, rbx: 0, rax: 0, vector: 0, err: 0, rip: 0, cs: 0,
-            rflags: 0, rsp: 0, ss: 0,
+            r15: 0,
+            r14: 0,
+            r13: 0,
+            r12: 0,
+            r11: 0,
+            r10: 0,
+            r9: 0,
+            r8: 0,
+            rbp: 0,
+            rdi: 0,
+            rsi: 0,
+            rdx: 0,
+            rcx: 0,
+            rbx: 0,
+            rax: 0,
+            vector: 0,
+            err: 0,
+            rip: 0,
+            cs: 0,
+            rflags: 0,
+            rsp: 0,
+            ss: 0,
         },
         id: 0,
         parent: 0,
@@ -66,7 +85,8 @@ impl Env {
 
     /// Its address space; panics for a free slot, which has none.
     pub fn root(&self) -> PhysAddr {
-        self.root.expect("env: a live environment without an address space")
+        self.root
+            .expect("env: a live environment without an address space")
     }
 }
 
@@ -101,6 +121,17 @@ pub enum CreateError {
     BadProgram(ElfError),
     /// A segment lies outside the user part of the address space.
     SegmentOutsideUser,
+}
+
+impl core::fmt::Display for CreateError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            CreateError::NoFreeEnv => f.write_str("no free environment slot"),
+            CreateError::NoMemory => f.write_str("out of memory"),
+            CreateError::BadProgram(e) => write!(f, "not a loadable program ({e:?})"),
+            CreateError::SegmentOutsideUser => f.write_str("a segment lies outside user memory"),
+        }
+    }
 }
 
 impl From<NoMemory> for CreateError {
@@ -138,7 +169,9 @@ impl EnvTable {
     /// The slot of the live environment `id` (0 = the current one). With `check_perm`, only the
     /// current environment itself or its parent may name it (JOS's `envid2env`).
     pub fn lookup(&self, id: EnvId, check_perm: bool) -> Result<usize, abi::Error> {
-        let cur = self.current.expect("env: lookup with no current environment");
+        let cur = self
+            .current
+            .expect("env: lookup with no current environment");
         if id == 0 {
             return Ok(cur);
         }
@@ -157,7 +190,7 @@ impl EnvTable {
     /// not yet runnable. Prints `[parent] new env id`.
     pub fn alloc(&mut self, parent: EnvId) -> Result<usize, CreateError> {
         let slot = self.free.pop().ok_or(CreateError::NoFreeEnv)?;
-        let root = match pmem::with(|mem| vm::new_address_space(mem)) {
+        let root = match pmem::with(vm::new_address_space) {
             Ok(root) => root,
             Err(NoMemory) => {
                 self.free.push_front(slot);
@@ -288,10 +321,11 @@ fn map_new_page(
 /// Runs the environment in `slot` on this CPU: makes it current and running, switches to its
 /// address space, and returns to user mode through its saved frame (JOS's `env_run`).
 pub fn run(mut envs: MutexGuard<'static, EnvTable>, slot: usize) -> ! {
-    if let Some(cur) = envs.current {
-        if cur != slot && envs.envs[cur].status == EnvStatus::Running {
-            envs.envs[cur].status = EnvStatus::Runnable;
-        }
+    if let Some(cur) = envs.current
+        && cur != slot
+        && envs.envs[cur].status == EnvStatus::Running
+    {
+        envs.envs[cur].status = EnvStatus::Runnable;
     }
     envs.current = Some(slot);
     let e = &mut envs.envs[slot];
@@ -303,4 +337,3 @@ pub fn run(mut envs: MutexGuard<'static, EnvTable>, slot: usize) -> ! {
     drop(envs);
     trap::pop_frame(&frame)
 }
-

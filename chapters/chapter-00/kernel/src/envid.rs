@@ -100,7 +100,11 @@ mod tests {
         let slot = free.pop().unwrap();
         assert_eq!(slot, 1);
         assert_eq!(next_id(0x1001, slot), 0x2001);
-        assert_eq!(next_id(0, free.pop().unwrap()), 0x1003, "then the untouched slots");
+        assert_eq!(
+            next_id(0, free.pop().unwrap()),
+            0x1003,
+            "then the untouched slots"
+        );
     }
 
     #[test]

@@ -30,7 +30,9 @@ pub struct PageInfo {
 
 impl PageInfo {
     /// A reserved page (the state every page starts in).
-    pub const RESERVED: PageInfo = PageInfo { state: PageState::Reserved };
+    pub const RESERVED: PageInfo = PageInfo {
+        state: PageState::Reserved,
+    };
 }
 
 /// The table of all physical pages and the free list through it.
@@ -44,7 +46,11 @@ impl<'a> FrameTable<'a> {
     /// Builds the table over `pages` (one entry per physical page from address 0); the pages
     /// for which `is_free(page number)` holds go on the free list, lowest first.
     pub fn new(pages: &'a mut [PageInfo], is_free: impl Fn(usize) -> bool) -> FrameTable<'a> {
-        let mut t = FrameTable { pages, free_head: None, nfree: 0 };
+        let mut t = FrameTable {
+            pages,
+            free_head: None,
+            nfree: 0,
+        };
         for n in (0..t.pages.len()).rev() {
             if is_free(n) {
                 t.pages[n].state = PageState::Free { next: t.free_head };
@@ -80,7 +86,9 @@ impl<'a> FrameTable<'a> {
             PageState::Free { .. } => panic!("frame: page {pa:?} freed twice"),
             PageState::Reserved => panic!("frame: freeing reserved page {pa:?}"),
         }
-        self.pages[n].state = PageState::Free { next: self.free_head };
+        self.pages[n].state = PageState::Free {
+            next: self.free_head,
+        };
         self.free_head = Some(n as u32);
         self.nfree += 1;
     }
@@ -90,7 +98,9 @@ impl<'a> FrameTable<'a> {
         let n = self.index(pa);
         match &mut self.pages[n].state {
             PageState::Allocated { refs } => {
-                *refs = refs.checked_add(1).expect("frame: reference count overflow")
+                *refs = refs
+                    .checked_add(1)
+                    .expect("frame: reference count overflow")
             }
             other => panic!("frame: reference to page {pa:?} which is {other:?}"),
         }
@@ -112,6 +122,7 @@ impl<'a> FrameTable<'a> {
     }
 
     /// The state of the page at `pa`.
+    #[cfg(test)]
     pub fn state(&self, pa: PhysAddr) -> PageState {
         self.pages[self.index(pa)].state
     }
@@ -124,7 +135,10 @@ impl<'a> FrameTable<'a> {
     fn index(&self, pa: PhysAddr) -> usize {
         assert!(pa.is_page_aligned(), "frame: {pa:?} is not a page address");
         let n = pa.page_number();
-        assert!(n < self.pages.len(), "frame: {pa:?} is beyond physical memory");
+        assert!(
+            n < self.pages.len(),
+            "frame: {pa:?} is beyond physical memory"
+        );
         n
     }
 }

@@ -27,7 +27,11 @@ pub const TSS_SELECTOR: u16 = 0x28;
 const fn segment(code: bool, dpl: u64) -> u64 {
     let access = 1 << 7 /* present */ | dpl << 5 | 1 << 4 /* code/data */ | 1 << 1 /* r/w */;
     let access = if code { access | 1 << 3 } else { access };
-    let flags: u64 = if code { 0b1010 /* 4K granular, long mode */ } else { 0b1100 };
+    let flags: u64 = if code {
+        0b1010 /* 4K granular, long mode */
+    } else {
+        0b1100
+    };
     0xffff | access << 40 | 0xf << 48 | flags << 52
 }
 
@@ -90,6 +94,13 @@ pub fn init(kernel_stack_top: u64) {
         | (base >> 24 & 0xff) << 56;
     GDT[5].store(low, Ordering::Relaxed);
     GDT[6].store(base >> 32, Ordering::Relaxed);
+    load();
+    // SAFETY: the TSS descriptor was just written and this is the only `ltr` of it.
+    unsafe { x86::task::load_tr(x86::segmentation::SegmentSelector::from_raw(TSS_SELECTOR)) };
+}
+
+/// Loads the GDT and reloads every segment register from it.
+fn load() {
 
     let pointer = x86::dtables::DescriptorTablePointer {
         limit: (size_of_val(&GDT) - 1) as u16,
@@ -117,6 +128,5 @@ pub fn init(kernel_stack_top: u64) {
             out("rax") _,
             options(att_syntax),
         );
-        x86::task::load_tr(x86::segmentation::SegmentSelector::from_raw(TSS_SELECTOR));
     }
 }

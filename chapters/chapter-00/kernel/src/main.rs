@@ -57,7 +57,7 @@ fn kmain(mut info: BootInfo) -> ! {
             qemu::exit(ExitCode::Failure);
         };
         if let Err(e) = envs.create(image) {
-            panic!("cannot create environment for '{name}': {e:?}");
+            panic!("cannot create environment for '{name}': {e}");
         }
     }
     sched::schedule(envs)

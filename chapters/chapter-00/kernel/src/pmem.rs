@@ -70,13 +70,6 @@ pub struct KernelMemory<'a> {
     frames: &'a mut FrameTable<'static>,
 }
 
-impl KernelMemory<'_> {
-    /// The frame table itself.
-    pub fn frames(&mut self) -> &mut FrameTable<'static> {
-        self.frames
-    }
-}
-
 impl Memory for KernelMemory<'_> {
     fn alloc_frame(&mut self) -> Option<PhysAddr> {
         self.frames.alloc()

@@ -9,7 +9,10 @@ use crate::qemu::{self, ExitCode};
 
 /// Runs the next environment, or ends the run when nothing is runnable.
 pub fn schedule(envs: MutexGuard<'static, EnvTable>) -> ! {
-    let next = envs.iter().find(|(_, e)| e.status == EnvStatus::Runnable).map(|(i, _)| i);
+    let next = envs
+        .iter()
+        .find(|(_, e)| e.status == EnvStatus::Runnable)
+        .map(|(i, _)| i);
     match next {
         Some(slot) => env::run(envs, slot),
         None => {

@@ -45,7 +45,10 @@ pub fn dispatch(envs: &mut EnvTable, cur: usize, num: u64, args: [u64; 5]) -> i6
         Ok(value) => value,
         Err(Failure::Error(e)) => -(e as i64),
         Err(Failure::Fault(BadAddress(va))) => {
-            println!("[{:08x}] user_mem_check assertion failure for va {va:08x}", envs.get(cur).id);
+            println!(
+                "[{:08x}] user_mem_check assertion failure for va {va:08x}",
+                envs.get(cur).id
+            );
             envs.destroy(cur);
             0
         }
@@ -77,7 +80,11 @@ fn sys_env_destroy(envs: &mut EnvTable, cur: usize, id: u32) -> Result<i64, Fail
     if target == cur {
         println!("[{:08x}] exiting gracefully", envs.get(cur).id);
     } else {
-        println!("[{:08x}] destroying {:08x}", envs.get(cur).id, envs.get(target).id);
+        println!(
+            "[{:08x}] destroying {:08x}",
+            envs.get(cur).id,
+            envs.get(target).id
+        );
     }
     envs.destroy(target);
     Ok(0)

@@ -58,7 +58,7 @@ const _: () = assert!(size_of::<TrapFrame>() == 22 * 8);
 
 impl TrapFrame {
     /// Whether the trap came from user mode (ring 3).
-    pub fn from_user(&self) -> bool {
+    pub fn came_from_user(&self) -> bool {
         self.cs & 3 == 3
     }
 }
@@ -82,10 +82,7 @@ unsafe extern "C" {
 
 /// Exception vectors (SDM Vol. 3A, Table 6-1) and ours.
 pub mod vector {
-    pub const DIVIDE: u8 = 0;
     pub const BREAKPOINT: u8 = 3;
-    pub const DOUBLE_FAULT: u8 = 8;
-    pub const GENERAL_PROTECTION: u8 = 13;
     pub const PAGE_FAULT: u8 = 14;
     /// The first vector of the (remapped, masked) legacy PIC's interrupts.
     pub const IRQ0: u8 = 32;
@@ -126,9 +123,9 @@ impl Gate {
 
 static IDT: Once<[Gate; 256]> = Once::new();
 
-/// Builds and loads the IDT.
+/// Builds the IDT and loads it on this CPU.
 pub fn init() {
-    let idt = IDT.call_once(|| {
+    IDT.call_once(|| {
         let stubs = &raw const trap_stubs as u64;
         core::array::from_fn(|v| {
             let handler = stubs + (v * STUB_SIZE) as u64;
@@ -141,6 +138,12 @@ pub fn init() {
             }
         })
     });
+    load();
+}
+
+/// Loads the IDT on this CPU.
+pub fn load() {
+    let idt = IDT.get().expect("trap: IDT not built");
     let pointer = x86::dtables::DescriptorTablePointer {
         limit: (size_of::<[Gate; 256]>() - 1) as u16,
         base: idt.as_ptr(),
@@ -158,11 +161,13 @@ pub fn pop_frame(frame: &TrapFrame) -> ! {
 
 /// Called by `trap_common` with the frame it built on the kernel stack.
 extern "C" fn trap(frame: &mut TrapFrame) -> ! {
-    if !frame.from_user() {
+    if !frame.came_from_user() {
         kernel_trap(frame);
     }
     let mut envs = env::lock();
-    let cur = envs.current().expect("trap: trap from user mode with no current environment");
+    let cur = envs
+        .current()
+        .expect("trap: trap from user mode with no current environment");
     envs.get_mut(cur).tf = *frame;
     dispatch(&mut envs, cur, frame);
     // If the environment survived, resume it; otherwise pick another one.
@@ -186,7 +191,12 @@ fn dispatch(envs: &mut EnvTable, cur: usize, frame: &TrapFrame) {
         }
         vector::PAGE_FAULT => {
             let va = fault_address();
-            println!("[{:08x}] user fault va {:08x} ip {:08x}", envs.get(cur).id, va, frame.rip);
+            println!(
+                "[{:08x}] user fault va {:08x} ip {:08x}",
+                envs.get(cur).id,
+                va,
+                frame.rip
+            );
             print_frame(frame);
             envs.destroy(cur);
         }
@@ -255,7 +265,11 @@ impl fmt::Display for PageFaultErr {
             "[{}, {}, {}]",
             if e & 4 != 0 { "user" } else { "kernel" },
             if e & 2 != 0 { "write" } else { "read" },
-            if e & 1 != 0 { "protection" } else { "not-present" }
+            if e & 1 != 0 {
+                "protection"
+            } else {
+                "not-present"
+            }
         )
     }
 }

@@ -68,7 +68,10 @@ impl UserRange {
             }
             page += PAGE_SIZE;
         }
-        Ok(CheckedRange { addr: self.addr, len: self.len })
+        Ok(CheckedRange {
+            addr: self.addr,
+            len: self.len,
+        })
     }
 }
 
@@ -97,14 +100,24 @@ mod tests {
     fn setup() -> (FakeMemory, PhysAddr) {
         let mut mem = FakeMemory::default();
         let root = mem.alloc_zeroed().unwrap();
-        for (i, flags) in [PteFlags::USER | PteFlags::WRITABLE, PteFlags::USER, PteFlags::WRITABLE]
-            .into_iter()
-            .enumerate()
+        for (i, flags) in [
+            PteFlags::USER | PteFlags::WRITABLE,
+            PteFlags::USER,
+            PteFlags::WRITABLE,
+        ]
+        .into_iter()
+        .enumerate()
         {
             let page = mem.alloc_zeroed().unwrap();
             mem.frame(page).fill(b'a' + i as u8);
-            pgtable::insert(&mut mem, root, page, VirtAddr::new(0x80_0000 + i as u64 * PAGE_SIZE), flags)
-                .unwrap();
+            pgtable::insert(
+                &mut mem,
+                root,
+                page,
+                VirtAddr::new(0x80_0000 + i as u64 * PAGE_SIZE),
+                flags,
+            )
+            .unwrap();
         }
         (mem, root)
     }
@@ -112,11 +125,17 @@ mod tests {
     #[test]
     fn good_ranges_read_across_pages() {
         let (mut mem, root) = setup();
-        let r = UserRange::new(0x80_0ffe, 4).check(&mut mem, root, PteFlags::empty()).unwrap();
+        let r = UserRange::new(0x80_0ffe, 4)
+            .check(&mut mem, root, PteFlags::empty())
+            .unwrap();
         let mut got = Vec::new();
         r.for_each_chunk(&mut mem, root, |c| got.extend_from_slice(c));
         assert_eq!(got, b"aabb");
-        assert!(UserRange::new(0x80_0000, 0).check(&mut mem, root, PteFlags::empty()).is_ok());
+        assert!(
+            UserRange::new(0x80_0000, 0)
+                .check(&mut mem, root, PteFlags::empty())
+                .is_ok()
+        );
     }
 
     #[test]
@@ -124,17 +143,26 @@ mod tests {
         let (mut mem, root) = setup();
         let check = |mem: &mut FakeMemory, a, l, p| UserRange::new(a, l).check(mem, root, p).err();
         // Unmapped.
-        assert_eq!(check(&mut mem, 1, 1, PteFlags::empty()), Some(BadAddress(1)));
+        assert_eq!(
+            check(&mut mem, 1, 1, PteFlags::empty()),
+            Some(BadAddress(1))
+        );
         // Read-only page asked to be writable: bad from the page's start.
         assert_eq!(
             check(&mut mem, 0x80_0ff0, 0x20, PteFlags::WRITABLE),
             Some(BadAddress(0x80_1000))
         );
         // A kernel-only page.
-        assert_eq!(check(&mut mem, 0x80_2010, 4, PteFlags::empty()), Some(BadAddress(0x80_2010)));
+        assert_eq!(
+            check(&mut mem, 0x80_2010, 4, PteFlags::empty()),
+            Some(BadAddress(0x80_2010))
+        );
         // Kernel addresses and wrap-around.
         let k = 0xffff_ffff_8010_0000;
-        assert_eq!(check(&mut mem, k, 100, PteFlags::empty()), Some(BadAddress(k)));
+        assert_eq!(
+            check(&mut mem, k, 100, PteFlags::empty()),
+            Some(BadAddress(k))
+        );
         assert_eq!(
             check(&mut mem, 0x80_0000, u64::MAX, PteFlags::empty()),
             Some(BadAddress(0x80_2000))

@@ -34,7 +34,11 @@ pub fn init(ram_end: u64) {
     let image_start = (KERNEL_VMA + crate::boot::kernel_image().0.as_u64()) as *const u8;
     let sections = [
         (image_start, &raw const __rodata_start, PteFlags::empty()),
-        (&raw const __rodata_start, &raw const __data_start, PteFlags::NO_EXECUTE),
+        (
+            &raw const __rodata_start,
+            &raw const __data_start,
+            PteFlags::NO_EXECUTE,
+        ),
         (
             &raw const __data_start,
             &raw const __kernel_end,
@@ -44,7 +48,14 @@ pub fn init(ram_end: u64) {
     let root = pmem::with(|mem| -> Result<PhysAddr, NoMemory> {
         let root = mem.alloc_zeroed().ok_or(NoMemory)?;
         let window = PteFlags::WRITABLE | PteFlags::NO_EXECUTE;
-        pgtable::map_region(mem, root, VirtAddr::new(PHYSMAP_BASE), PhysAddr::new(0), ram_end, window)?;
+        pgtable::map_region(
+            mem,
+            root,
+            VirtAddr::new(PHYSMAP_BASE),
+            PhysAddr::new(0),
+            ram_end,
+            window,
+        )?;
         for (start, end, flags) in sections {
             let (start, end) = (start as u64, (end as u64).next_multiple_of(PAGE_SIZE));
             let pa = VirtAddr::new(start).kernel_image_to_phys();
@@ -92,3 +103,4 @@ pub fn free_address_space(mem: &mut KernelMemory, root: PhysAddr) {
     pgtable::free_user_half(mem, root);
     mem.decref(root);
 }
+
