@@ -43,7 +43,11 @@ fn build(repo: &Path) -> anyhow::Result<()> {
         let page = repo.join("book/src").join(chapter.page());
         if !page.exists() {
             std::fs::write(&page, "*This chapter is not written yet.*\n")?;
-            eprintln!("wrote a stub for {} (chapter {})", page.display(), chapter.number);
+            eprintln!(
+                "wrote a stub for {} (chapter {})",
+                page.display(),
+                chapter.number
+            );
         }
     }
     let mut book = MDBook::load(repo)?;

@@ -36,7 +36,8 @@ impl Preprocessor for Snippets {
 
     fn run(&self, ctx: &PreprocessorContext, mut book: Book) -> anyhow::Result<Book> {
         let chapters = Chapters::load(&ctx.root.join("chapters.toml"))?;
-        let tree = SourceTree::load(&ctx.root.join("kernel-final"), &chapters)?;
+        let tree = SourceTree::load(&ctx.root.join("kernel-final"), &chapters)
+            .map_err(|e| e.under("kernel-final"))?;
         let src = ctx.config.book.src.display().to_string();
         let mut errors: Vec<String> = Vec::new();
         let mut shown: Vec<Shown> = Vec::new();

@@ -45,6 +45,14 @@ impl Error {
         }
     }
 
+    /// The same error with `dir/` put before its path (to name files from the repository root).
+    pub fn under(mut self, dir: &str) -> Error {
+        if let Some(pos) = &mut self.pos {
+            pos.path = format!("{dir}/{}", pos.path);
+        }
+        self
+    }
+
     /// An I/O error on `path`.
     pub fn io(path: &std::path::Path, err: std::io::Error) -> Error {
         Error::new(format!("{}: {err}", path.display()))

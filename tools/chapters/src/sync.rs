@@ -19,7 +19,8 @@ pub type Files = BTreeMap<String, Vec<u8>>;
 /// Every chapter directory's name (`chapter-00`) and files.
 pub fn generate(repo: &Path) -> Result<BTreeMap<String, Files>> {
     let chapters = Chapters::load(&repo.join("chapters.toml"))?;
-    let tree = SourceTree::load(&repo.join("kernel-final"), &chapters)?;
+    let tree = SourceTree::load(&repo.join("kernel-final"), &chapters)
+        .map_err(|e| e.under("kernel-final"))?;
     let toolchain_path = repo.join("rust-toolchain.toml");
     let toolchain = std::fs::read(&toolchain_path).map_err(|e| Error::io(&toolchain_path, e))?;
     let mut out = BTreeMap::new();

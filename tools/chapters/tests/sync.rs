@@ -151,5 +151,8 @@ fn errors_stop_generation() {
     let repo = Repo::new("error");
     repo.write("kernel-final/src/bad.rs", "// @{ 5\nx\n// @}\n");
     let err = generate(&repo.0).unwrap_err().to_string();
-    assert_eq!(err, "src/bad.rs:1: chapter 5 is not in chapters.toml");
+    assert_eq!(
+        err,
+        "kernel-final/src/bad.rs:1: chapter 5 is not in chapters.toml"
+    );
 }
