@@ -22,6 +22,23 @@ pub enum Syscall {
     GetEnvId = 2,
     /// Destroy an environment (0 means the caller).
     EnvDestroy = 3,
+    // @{ 6 abi_yield
+    /// Give up the CPU to another environment.
+    Yield = 4,
+    // @}
+    // @{ 7 abi_exofork
+    /// Create a child environment: a copy of the caller's registers with an empty address
+    /// space, not runnable. Returns the child's id to the parent and 0 to the child.
+    Exofork = 5,
+    /// Set an environment's status to runnable or not runnable (`EnvStatusArg`).
+    EnvSetStatus = 6,
+    /// Allocate a zeroed page and map it at `va` in an environment with `perm` (see `perm`).
+    PageAlloc = 7,
+    /// Map the page at `srcva` in one environment at `dstva` in another with `perm`.
+    PageMap = 8,
+    /// Unmap the page at `va` in an environment.
+    PageUnmap = 9,
+    // @}
 }
 
 impl Syscall {
@@ -31,6 +48,16 @@ impl Syscall {
         Syscall::Cgetc,
         Syscall::GetEnvId,
         Syscall::EnvDestroy,
+        // @{ 6 hidden
+        Syscall::Yield,
+        // @}
+        // @{ 7 hidden
+        Syscall::Exofork,
+        Syscall::EnvSetStatus,
+        Syscall::PageAlloc,
+        Syscall::PageMap,
+        Syscall::PageUnmap,
+        // @}
     ];
 
     /// The system call with number `n`, if there is one.
@@ -98,6 +125,33 @@ pub const NENV: usize = 1 << LOG2_NENV;
 
 /// The size of a page.
 pub const PGSIZE: u64 = 4096;
+
+// @{ 7 abi_perm
+/// The statuses `sys_env_set_status` accepts (JOS's numbering).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u64)]
+pub enum EnvStatusArg {
+    /// Ready to run.
+    Runnable = 2,
+    /// Alive but not to be scheduled.
+    NotRunnable = 4,
+}
+
+/// The page-table permission bits user programs may pass to `sys_page_alloc` and
+/// `sys_page_map`: x86_64's own bits (Intel SDM Vol. 3A, 4.5), of which only these are allowed.
+pub mod perm {
+    /// Present.
+    pub const P: u64 = 1 << 0;
+    /// Writable.
+    pub const W: u64 = 1 << 1;
+    /// User-accessible.
+    pub const U: u64 = 1 << 2;
+    /// The three bits the hardware ignores, free for user programs' own use (bits 9-11).
+    pub const AVAIL: u64 = 0b111 << 9;
+    /// Every bit a system call accepts; `P | U` must always be among them.
+    pub const SYSCALL: u64 = P | W | U | AVAIL;
+}
+// @}
 
 /// The user address-space layout (addresses are user virtual addresses).
 ///
