@@ -25,6 +25,8 @@ pub enum Syscall {
     // @{ 6 abi_yield
     /// Give up the CPU to another environment.
     Yield = 4,
+    /// The number of the CPU the caller is running on (it may move at its next yield).
+    GetCpu = 10,
     // @}
     // @{ 7 abi_exofork
     /// Create a child environment: a copy of the caller's registers with an empty address
@@ -50,6 +52,7 @@ impl Syscall {
         Syscall::EnvDestroy,
         // @{ 6 hidden
         Syscall::Yield,
+        Syscall::GetCpu,
         // @}
         // @{ 7 hidden
         Syscall::Exofork,
