@@ -1,4 +1,4 @@
-//! Builds the smpbook book: `smpbook-book build [REPO]`.
+//! Builds the smpbook book: `smpbook-book build [--draft] [REPO]`.
 //!
 //! The book's root is the repository (`book.toml` there names `book/src` and `book/build`).
 //! Before mdBook loads the book, `book/src/SUMMARY.md` is written from `chapters.toml`, so the
@@ -29,7 +29,7 @@ fn summary(chapters: &Chapters) -> String {
     out
 }
 
-fn build(repo: &Path) -> anyhow::Result<()> {
+fn build(repo: &Path, draft: bool) -> anyhow::Result<()> {
     let chapters = Chapters::load(&repo.join("chapters.toml"))?;
     let summary_path = repo.join("book/src/SUMMARY.md");
     let wanted = summary(&chapters);
@@ -51,23 +51,25 @@ fn build(repo: &Path) -> anyhow::Result<()> {
         }
     }
     let mut book = MDBook::load(repo)?;
-    book.with_preprocessor(preprocess::Snippets);
+    book.with_preprocessor(preprocess::Snippets { draft });
     book.build()?;
     eprintln!("book written to {}", book.build_dir_for("html").display());
     Ok(())
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let draft = args.iter().any(|a| a == "--draft");
+    args.retain(|a| a != "--draft");
     let repo = match args.as_slice() {
         [cmd] if cmd == "build" => PathBuf::from("."),
         [cmd, repo] if cmd == "build" => PathBuf::from(repo),
         _ => {
-            eprintln!("usage: smpbook-book build [REPO]");
+            eprintln!("usage: smpbook-book build [--draft] [REPO]");
             return ExitCode::from(2);
         }
     };
-    match build(&repo) {
+    match build(&repo, draft) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");

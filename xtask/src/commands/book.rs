@@ -1,6 +1,7 @@
-//! `cargo xtask book`: builds the HTML book into `book/build/` by running tools/book (mdBook as a
-//! library plus our snippet preprocessor). It is a separate crate, built in release mode on
-//! first use, so that other xtask commands do not pay for compiling mdBook.
+//! `cargo xtask book [--draft]`: builds the HTML book into `book/build/` by running tools/book
+//! (mdBook as a library plus our snippet preprocessor). It is a separate crate, built in release
+//! mode on first use, so that other xtask commands do not pay for compiling mdBook. `--draft`
+//! turns missing coverage and unshown snippets into warnings, for authors mid-chapter.
 
 use std::process::{Command, ExitCode};
 
@@ -9,7 +10,9 @@ use anyhow::Context;
 use crate::args::Args;
 use crate::repo::Repo;
 
-pub fn main(repo: &Repo, args: Args) -> anyhow::Result<ExitCode> {
+pub fn main(repo: &Repo, mut args: Args) -> anyhow::Result<ExitCode> {
+    // A draft build warns about unshown snippets and missing coverage instead of failing.
+    let draft = args.flag("draft");
     args.no_passthrough()?;
     args.positionals(0)?;
     eprintln!("book: running tools/book (its first build compiles mdBook, about a minute)");
@@ -25,6 +28,7 @@ pub fn main(repo: &Repo, args: Args) -> anyhow::Result<ExitCode> {
             "--",
             "build",
         ])
+        .args(draft.then_some("--draft"))
         .arg(&repo.root)
         .status()
         .context("cannot run cargo")?;

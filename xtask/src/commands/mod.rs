@@ -62,8 +62,8 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "book",
-        usage: "",
-        about: "build the HTML book into book/build (snippets, coverage check)",
+        usage: "[--draft]",
+        about: "build the HTML book into book/build (--draft: coverage and unshown snippets only warn)",
         main: book::main,
     },
 ];
