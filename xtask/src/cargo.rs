@@ -1,6 +1,7 @@
 //! Running cargo: in the root workspace, or inside a kernel tree (from the tree's directory, so
 //! cargo finds the tree's `.cargo/config.toml`, with the tree's own target directory).
 
+use std::io::IsTerminal;
 use std::process::Command;
 
 use anyhow::{Context, bail};
@@ -10,18 +11,37 @@ use crate::tree::Tree;
 
 /// `cargo ARGS` in the root workspace.
 pub fn in_root(repo: &Repo, args: &[&str]) -> Command {
-    let mut cmd = Command::new("cargo");
+    let mut cmd = cargo();
     cmd.args(args).current_dir(&repo.root);
     cmd
 }
 
 /// `cargo ARGS` in `tree`, building into the tree's target directory.
 pub fn in_tree(tree: &Tree, args: &[&str]) -> Command {
-    let mut cmd = Command::new("cargo");
+    let mut cmd = cargo();
     cmd.args(args)
         .current_dir(&tree.dir)
         .env("CARGO_TARGET_DIR", &tree.target_dir);
     cmd
+}
+
+/// Cargo, in colour exactly when our own output goes to a terminal: its output is often captured
+/// and shown later, and a capture is no terminal.
+fn cargo() -> Command {
+    let mut cmd = Command::new("cargo");
+    if std::env::var_os("CARGO_TERM_COLOR").is_none() {
+        cmd.env("CARGO_TERM_COLOR", color());
+    }
+    cmd
+}
+
+/// `always` when standard output is a terminal, else `never`: the value of `--color` options.
+pub fn color() -> &'static str {
+    if std::io::stdout().is_terminal() {
+        "always"
+    } else {
+        "never"
+    }
 }
 
 /// The arguments that build a tree's kernel (and, through its build script, its programs).

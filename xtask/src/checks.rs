@@ -25,7 +25,10 @@ pub fn root_checks(repo: &Repo) -> Vec<Check> {
     vec![
         Check {
             name: "fmt",
-            cmd: cargo::in_root(repo, &["fmt", "--all", "--check"]),
+            cmd: cargo::in_root(
+                repo,
+                &["fmt", "--all", "--check", "--", "--color", cargo::color()],
+            ),
         },
         Check {
             name: "clippy",
@@ -68,7 +71,10 @@ pub fn tree_checks(tree: &Tree, host: &str) -> Vec<Check> {
     vec![
         Check {
             name: "fmt",
-            cmd: cargo::in_tree(tree, &["fmt", "--all", "--check"]),
+            cmd: cargo::in_tree(
+                tree,
+                &["fmt", "--all", "--check", "--", "--color", cargo::color()],
+            ),
         },
         Check {
             name: "clippy",
@@ -174,7 +180,7 @@ mod tests {
         assert_eq!(
             lines,
             [
-                "cargo fmt --all --check",
+                format!("cargo fmt --all --check -- --color {}", cargo::color()).as_str(),
                 "cargo clippy --workspace --exclude host-tests --all-targets -- -D warnings",
                 "cargo clippy -p host-tests --target x86_64-unknown-linux-gnu --all-targets \
                  -- -D warnings",
