@@ -100,15 +100,21 @@ pub struct EnvTable {
     current: Option<usize>,
 }
 
+impl EnvTable {
+    /// Every slot free.
+    const fn new() -> EnvTable {
+        EnvTable { envs: [const { Env::FREE }; NENV], free: FreeList::new(), current: None }
+    }
+}
+
 /// All environments, behind one lock.
-static ENVS: Mutex<EnvTable> = Mutex::new(EnvTable {
-    envs: [const { Env::FREE }; NENV],
-    free: FreeList::new(),
-    current: None,
-});
+static ENVS: Mutex<EnvTable> = Mutex::new(EnvTable::new());
+
+/// The environment table, locked: the proof a function may touch environments.
+pub type EnvGuard = MutexGuard<'static, EnvTable>;
 
 /// Locks the environment table.
-pub fn lock() -> MutexGuard<'static, EnvTable> {
+pub fn lock() -> EnvGuard {
     ENVS.lock()
 }
 
@@ -325,7 +331,7 @@ fn map_new_page(
 // @{ env_run
 /// Runs the environment in `slot` on this CPU: makes it current and running, switches to its
 /// address space, and returns to user mode through its saved frame (JOS's `env_run`).
-pub fn run(mut envs: MutexGuard<'static, EnvTable>, slot: usize) -> ! {
+pub fn run(mut envs: EnvGuard, slot: usize) -> ! {
     if let Some(cur) = envs.current
         && cur != slot
         && envs.envs[cur].status == EnvStatus::Running
