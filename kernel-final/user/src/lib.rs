@@ -23,6 +23,9 @@
 #![forbid(unsafe_op_in_unsafe_fn)]
 
 pub mod console;
+// @{ 7 hidden
+pub mod dumbfork;
+// @}
 pub mod libmain;
 pub mod panic;
 pub mod syscall;
