@@ -16,6 +16,9 @@ use crate::elf::{Elf, ElfError};
 use crate::envid::{self, FreeList};
 use crate::gdt::{USER_CS, USER_DS};
 use crate::pgtable::{self, Memory, NoMemory, PteFlags};
+// @{ 4 hidden
+use crate::percpu;
+// @}
 use crate::pmem::{self, KernelMemory};
 use crate::println;
 use crate::trap::{self, TrapFrame};
@@ -96,14 +99,22 @@ impl Env {
 pub struct EnvTable {
     envs: [Env; NENV],
     free: FreeList,
-    /// The slot whose environment this CPU is running.
-    current: Option<usize>,
+    // @{ 0..4
+    //- /// The slot whose environment this CPU is running.
+    //- current: Option<usize>,
+    // @}
 }
 
 impl EnvTable {
     /// Every slot free.
     const fn new() -> EnvTable {
-        EnvTable { envs: [const { Env::FREE }; NENV], free: FreeList::new(), current: None }
+        EnvTable {
+            envs: [const { Env::FREE }; NENV],
+            free: FreeList::new(),
+            // @{ 0..4
+            //- current: None,
+            // @}
+        }
     }
 }
 
@@ -149,14 +160,29 @@ impl From<NoMemory> for CreateError {
 }
 
 impl EnvTable {
-    /// The slot being run, if any.
+    /// The slot this CPU is running, if any.
     pub fn current(&self) -> Option<usize> {
-        self.current
+        // @{ 0..4
+        //- self.current
+        // @}
+        // @{ 4 current_env
+        percpu::this().current_env.get()
+        // @}
     }
 
-    /// The id of the environment being run, or 0 (the kernel).
+    /// Makes `slot` the one this CPU is running.
+    fn set_current(&mut self, slot: Option<usize>) {
+        // @{ 0..4
+        //- self.current = slot;
+        // @}
+        // @{ 4 set_current_env
+        percpu::this().current_env.set(slot);
+        // @}
+    }
+
+    /// The id of the environment this CPU is running, or 0 (the kernel).
     pub fn current_id(&self) -> EnvId {
-        self.current.map_or(0, |i| self.envs[i].id)
+        self.current().map_or(0, |i| self.envs[i].id)
     }
 
     /// The environment in `slot`.
@@ -177,9 +203,7 @@ impl EnvTable {
     /// The slot of the live environment `id` (0 = the current one). With `check_perm`, only the
     /// current environment itself or its parent may name it (JOS's `envid2env`).
     pub fn lookup(&self, id: EnvId, check_perm: bool) -> Result<usize, abi::Error> {
-        let cur = self
-            .current
-            .expect("env: lookup with no current environment");
+        let cur = self.current().expect("env: lookup with no current environment");
         if id == 0 {
             return Ok(cur);
         }
@@ -248,7 +272,7 @@ impl EnvTable {
         println!("[{:08x}] free env {:08x}", self.current_id(), id);
         if let Some(root) = self.envs[slot].root.take() {
             // Never free the page tables the CPU is using.
-            if self.current == Some(slot) {
+            if self.current() == Some(slot) {
                 vm::switch_to(vm::kernel_root());
             }
             pmem::with(|mem| vm::free_address_space(mem, root));
@@ -261,8 +285,8 @@ impl EnvTable {
     /// CPU has no current environment afterwards and must schedule another.
     pub fn destroy(&mut self, slot: usize) {
         self.free(slot);
-        if self.current == Some(slot) {
-            self.current = None;
+        if self.current() == Some(slot) {
+            self.set_current(None);
         }
     }
 }
@@ -332,13 +356,13 @@ fn map_new_page(
 /// Runs the environment in `slot` on this CPU: makes it current and running, switches to its
 /// address space, and returns to user mode through its saved frame (JOS's `env_run`).
 pub fn run(mut envs: EnvGuard, slot: usize) -> ! {
-    if let Some(cur) = envs.current
+    if let Some(cur) = envs.current()
         && cur != slot
         && envs.envs[cur].status == EnvStatus::Running
     {
         envs.envs[cur].status = EnvStatus::Runnable;
     }
-    envs.current = Some(slot);
+    envs.set_current(Some(slot));
     let e = &mut envs.envs[slot];
     e.status = EnvStatus::Running;
     e.runs += 1;

@@ -75,11 +75,6 @@ pub fn map(pa: PhysAddr) -> VirtAddr {
     *BASE.call_once(|| vm::map_mmio(pa, 4096))
 }
 
-/// Whether the registers are mapped yet (before that, only the boot CPU runs).
-pub fn is_mapped() -> bool {
-    BASE.get().is_some()
-}
-
 /// The local APIC of the CPU running this code.
 pub struct Lapic {
     base: NonNull<u32>,

@@ -17,7 +17,12 @@ use core::sync::atomic::{AtomicBool, Ordering};
 use crate::addr::PhysAddr;
 use crate::lapic::{Ipi, Lapic};
 use crate::mp::MAX_CPUS;
-use crate::{cpu, gdt, pit, println, qemu, trap, vm};
+// @{ 3..4
+//- use crate::{cpu, gdt, pit, println, qemu, trap, vm};
+// @}
+// @{ 4 hidden
+use crate::{cpu, percpu, pit, println, qemu, trap, vm};
+// @}
 
 /// Where the trampoline is copied: a page of low memory (JOS uses the same page).
 pub const TRAMPOLINE_PAGE: PhysAddr = PhysAddr::new(0x7000);
@@ -113,7 +118,12 @@ fn wait_online(cpu: usize) -> bool {
 /// Where an AP arrives from the trampoline, on its own kernel stack and the kernel page tables.
 extern "C" fn ap_main(cpu: u64) -> ! {
     let cpu = cpu as usize;
-    gdt::load_ap();
+    // @{ 3..4
+    //- gdt::load_ap();
+    // @}
+    // @{ 4 ap_percpu
+    percpu::init(cpu);
+    // @}
     trap::load();
     let lapic = Lapic::this_cpu().expect("smp: local APIC not mapped");
     lapic.init();

@@ -72,6 +72,10 @@ global_asm!(
     include_str!("trapentry.S"),
     stub_size = const STUB_SIZE,
     trap = sym trap,
+    // @{ 4 hidden
+    cs_from_vector = const offset_of!(TrapFrame, cs) - offset_of!(TrapFrame, vector),
+    cs_from_rip = const offset_of!(TrapFrame, cs) - offset_of!(TrapFrame, rip),
+    // @}
     options(att_syntax)
 );
 
@@ -85,6 +89,9 @@ unsafe extern "C" {
 /// Exception vectors (SDM Vol. 3A, Table 6-1) and ours.
 pub mod vector {
     pub const BREAKPOINT: u8 = 3;
+    // @{ 4 hidden
+    pub const DOUBLE_FAULT: u8 = 8;
+    // @}
     pub const PAGE_FAULT: u8 = 14;
     /// The first vector of the (remapped, masked) legacy PIC's interrupts.
     pub const IRQ0: u8 = 32;
@@ -121,6 +128,14 @@ impl Gate {
             reserved: 0,
         }
     }
+    // @{ 4 gate_ist
+
+    /// The same gate, switching to stack `ist` (1-7) of the interrupt stack table on entry,
+    /// whatever the stack pointer was (SDM Vol. 3A, 7.14.5).
+    fn on_ist(self, ist: u8) -> Gate {
+        Gate { ist, ..self }
+    }
+    // @}
 }
 
 static IDT: Once<[Gate; 256]> = Once::new();
@@ -136,6 +151,12 @@ pub fn init() {
                 // so `int $14` from user mode is a general-protection fault instead.
                 vector::BREAKPOINT => Gate::new(handler, false, 3),
                 vector::SYSCALL => Gate::new(handler, true, 3),
+                // @{ 4 df_gate
+                // A double fault gets a stack of its own: if the kernel stack overflowed, the
+                // CPU could push nothing on it, and the double fault would become a triple
+                // fault, a silent reset.
+                vector::DOUBLE_FAULT => Gate::new(handler, false, 0).on_ist(1),
+                // @}
                 _ => Gate::new(handler, false, 0),
             }
         })
@@ -222,6 +243,18 @@ pub fn fault_address() -> u64 {
 /// A trap in kernel mode: always a kernel bug in this kernel.
 fn kernel_trap(frame: &TrapFrame) -> ! {
     print_frame(frame);
+    // @{ 4 stack_overflow
+    if frame.vector == u64::from(vector::DOUBLE_FAULT) {
+        let va = fault_address();
+        if let Some(slot) = crate::vm::guard_page_slot(va) {
+            let (what, cpu) = match slot.checked_sub(crate::mp::MAX_CPUS) {
+                None => ("kernel stack", slot),
+                Some(cpu) => ("double-fault stack", cpu),
+            };
+            panic!("{what} overflow on CPU {cpu}: hit the guard page at va {va:#x}");
+        }
+    }
+    // @}
     if frame.vector == u64::from(vector::PAGE_FAULT) {
         panic!("page fault in kernel mode at va {:#x}", fault_address());
     }

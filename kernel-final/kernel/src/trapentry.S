@@ -35,6 +35,13 @@ trap_stubs:
 # @}} trap_stubs
 
 trap_common:
+    # @{{ 4 swapgs_entry
+    # From user mode, GS holds the program's base: swap in this CPU's (percpu.rs).
+    testb $3, {cs_from_vector}(%rsp)
+    jz 1f
+    swapgs
+1:
+    # @}}
     pushq %rax
     pushq %rbx
     pushq %rcx
@@ -74,4 +81,11 @@ trap_return:
     popq %rbx
     popq %rax
     addq $16, %rsp
+    # @{{ 4 swapgs_exit
+    # Back to user mode: give the program its GS base again.
+    testb $3, {cs_from_rip}(%rsp)
+    jz 2f
+    swapgs
+2:
+    # @}}
     iretq
