@@ -1,26 +1,39 @@
 //! Choosing the QEMU test runs for a tree: the tests whose `since` chapter is at most the tree's
-//! chapter, narrowed by a name filter, one run per CPU count.
+//! chapter, narrowed by a name filter, `repeat` runs per CPU count.
 
 use crate::chapter_list::Chapter;
 use crate::spec::TestSpec;
 
-/// One boot of the kernel: a test at one CPU count.
+/// One boot of the kernel: a test at one CPU count (one of its `repeat` runs there).
 #[derive(Debug, Clone, Copy)]
 pub struct Run<'a> {
     pub spec: &'a TestSpec,
     pub cpus: u32,
+    /// Which of the test's `repeat` runs at this CPU count it is, from 1.
+    pub attempt: u32,
 }
 
 impl Run<'_> {
-    /// How results name the run: `hello [1 CPU]`, `spin [2 CPUs]`.
+    /// How results name the run: `hello [1 CPU]`, `spin [2 CPUs]`; a repeated test's runs are
+    /// numbered: `aps-start-4cpu [4 CPUs] #2`.
     pub fn label(&self) -> String {
         let plural = if self.cpus == 1 { "" } else { "s" };
-        format!("{} [{} CPU{plural}]", self.spec.name, self.cpus)
+        let label = format!("{} [{} CPU{plural}]", self.spec.name, self.cpus);
+        if self.spec.repeat > 1 {
+            format!("{label} #{}", self.attempt)
+        } else {
+            label
+        }
     }
 
-    /// The file name of the run's log: `hello-1cpu.log`.
+    /// The file name of the run's log: `hello-1cpu.log`; for a repeated test
+    /// `aps-start-4cpu-4cpu-2.log`.
     pub fn log_name(&self) -> String {
-        format!("{}-{}cpu.log", self.spec.name, self.cpus)
+        if self.spec.repeat > 1 {
+            format!("{}-{}cpu-{}.log", self.spec.name, self.cpus, self.attempt)
+        } else {
+            format!("{}-{}cpu.log", self.spec.name, self.cpus)
+        }
     }
 }
 
@@ -35,17 +48,28 @@ pub fn matches(name: &str, filter: Option<&str>) -> bool {
     filter.is_none_or(|f| name.contains(f))
 }
 
-/// The runs for the tree of `chapter`, in spec order and then CPU-count order.
+/// The runs for the tree of `chapter`, in spec order, then CPU-count order, then attempt order.
 pub fn select<'a>(
     specs: &'a [TestSpec],
     chapter: Option<u32>,
     filter: Option<&str>,
 ) -> Vec<Run<'a>> {
-    specs
-        .iter()
-        .filter(|s| applies(s, chapter) && matches(&s.name, filter))
-        .flat_map(|spec| spec.cpus.iter().map(move |&cpus| Run { spec, cpus }))
-        .collect()
+    let mut runs = Vec::new();
+    for spec in specs {
+        if !(applies(spec, chapter) && matches(&spec.name, filter)) {
+            continue;
+        }
+        for &cpus in &spec.cpus {
+            for attempt in 1..=spec.repeat {
+                runs.push(Run {
+                    spec,
+                    cpus,
+                    attempt,
+                });
+            }
+        }
+    }
+    runs
 }
 
 /// Warnings for tests whose `since` is not a chapter of `chapters.toml`: such a test runs only
@@ -86,6 +110,13 @@ mod tests {
             name = "forktree"
             prog = "forktree"
             since = 9
+
+            [[test]]
+            name = "spin"
+            prog = "spin"
+            since = 2
+            cpus = [2, 4]
+            repeat = 2
         "#;
         parse_all(&[("t.toml".to_string(), text.to_string())]).unwrap()
     }
@@ -102,10 +133,10 @@ mod tests {
             ["hello [1 CPU]", "hello [2 CPUs]"]
         );
         assert_eq!(
-            labels(&select(&specs, Some(3), None)),
+            labels(&select(&specs, Some(1), None)),
             ["hello [1 CPU]", "hello [2 CPUs]", "yield [4 CPUs]"]
         );
-        assert_eq!(select(&specs, None, None).len(), 4);
+        assert_eq!(select(&specs, None, None).len(), 8);
     }
 
     #[test]
@@ -127,10 +158,36 @@ mod tests {
     }
 
     #[test]
+    fn a_repeated_test_runs_that_often_at_each_cpu_count() {
+        let specs = specs();
+        let runs = select(&specs, Some(2), Some("spin"));
+        assert_eq!(
+            labels(&runs),
+            [
+                "spin [2 CPUs] #1",
+                "spin [2 CPUs] #2",
+                "spin [4 CPUs] #1",
+                "spin [4 CPUs] #2"
+            ]
+        );
+        let logs: Vec<String> = runs.iter().map(Run::log_name).collect();
+        assert_eq!(
+            logs,
+            [
+                "spin-2cpu-1.log",
+                "spin-2cpu-2.log",
+                "spin-4cpu-1.log",
+                "spin-4cpu-2.log"
+            ]
+        );
+    }
+
+    #[test]
     fn warns_about_tests_for_chapters_that_are_not_listed() {
         let chapters = crate::chapter_list::parse(
             "[[chapter]]\nnumber=0\ntitle='a'\ndefault_prog='hello'\n\
-             [[chapter]]\nnumber=1\ntitle='b'\ndefault_prog='yield'",
+             [[chapter]]\nnumber=1\ntitle='b'\ndefault_prog='yield'\n\
+             [[chapter]]\nnumber=2\ntitle='c'\ndefault_prog='spin'",
         )
         .unwrap();
         let warnings = orphan_warnings(&specs(), &chapters);

@@ -9,8 +9,8 @@ use toml::{Table, Value};
 use super::{ExpectedExit, Pattern, TestSpec};
 
 /// The keys a `[[test]]` table may have.
-const KEYS: [&str; 8] = [
-    "name", "prog", "since", "cpus", "timeout", "exit", "expect", "forbid",
+const KEYS: [&str; 9] = [
+    "name", "prog", "since", "cpus", "repeat", "timeout", "exit", "expect", "forbid",
 ];
 
 /// Seconds a test may run when its spec gives no `timeout`.
@@ -18,6 +18,9 @@ const DEFAULT_TIMEOUT: u64 = 30;
 
 /// The largest CPU count a test may ask for.
 const MAX_CPUS: u32 = 64;
+
+/// The most runs a test may ask for at each CPU count.
+const MAX_REPEAT: u32 = 100;
 
 /// Reads one test; `None` (with at least one message in `problems`) if anything is wrong.
 pub fn parse_test(file: &str, test: &Table, problems: &mut Vec<String>) -> Option<TestSpec> {
@@ -35,6 +38,7 @@ pub fn parse_test(file: &str, test: &Table, problems: &mut Vec<String>) -> Optio
     let cpus = test
         .get("cpus")
         .map_or(Some(vec![1]), |v| cpus(v, problems));
+    let repeat = test.get("repeat").map_or(Some(1), |v| repeat(v, problems));
     let timeout = test
         .get("timeout")
         .map_or(Some(DEFAULT_TIMEOUT), |v| timeout(v, problems));
@@ -52,6 +56,7 @@ pub fn parse_test(file: &str, test: &Table, problems: &mut Vec<String>) -> Optio
         progs: progs?,
         since: since?,
         cpus: cpus?,
+        repeat: repeat?,
         timeout: Duration::from_secs(timeout?),
         exit: exit?,
         expect: expect?,
@@ -130,6 +135,18 @@ fn cpus(value: &Value, problems: &mut Vec<String>) -> Option<Vec<u32>> {
         return None;
     }
     Some(list)
+}
+
+fn repeat(value: &Value, problems: &mut Vec<String>) -> Option<u32> {
+    match value {
+        Value::Integer(n) if (1..=i64::from(MAX_REPEAT)).contains(n) => Some(*n as u32),
+        _ => {
+            problems.push(format!(
+                "`repeat` must be a number of runs from 1 to {MAX_REPEAT} (at each CPU count)"
+            ));
+            None
+        }
+    }
 }
 
 fn timeout(value: &Value, problems: &mut Vec<String>) -> Option<u64> {
@@ -238,6 +255,9 @@ mod tests {
         has(&format!("{BASE}cpus = [1, 1]"), "`cpus` must be");
         has(&format!("{BASE}cpus = [0]"), "`cpus` must be");
         has(&format!("{BASE}cpus = 2"), "`cpus` must be");
+        has(&format!("{BASE}repeat = 0"), "`repeat` must be");
+        has(&format!("{BASE}repeat = 101"), "`repeat` must be");
+        has(&format!("{BASE}repeat = '3'"), "`repeat` must be");
         has(&format!("{BASE}timeout = 0"), "`timeout` must be");
         has(&format!("{BASE}exit = 'crash'"), "`exit` must be");
         has(&format!("{BASE}expect = 'x'"), "`expect` must be a list");

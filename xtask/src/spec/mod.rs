@@ -49,6 +49,8 @@ pub struct TestSpec {
     pub progs: Vec<String>,
     pub since: u32,
     pub cpus: Vec<u32>,
+    /// How many times the test runs at each CPU count (a race may show only now and then).
+    pub repeat: u32,
     pub timeout: Duration,
     pub exit: ExpectedExit,
     /// Each must match at the start of some output line (the regex is anchored there).
@@ -170,6 +172,7 @@ mod tests {
         prog = "hello"
         since = 0
         cpus = [1, 2]
+        repeat = 3
         timeout = 10
         expect = ['hello, world', 'i am environment [0-9a-f]{8}']
         forbid = ['kernel panic']
@@ -188,6 +191,7 @@ mod tests {
         let hello = &specs[0];
         assert_eq!(hello.file, "basic.toml");
         assert_eq!(hello.cpus, [1, 2]);
+        assert_eq!(hello.repeat, 3);
         assert_eq!(hello.timeout, Duration::from_secs(10));
         assert_eq!(hello.exit, ExpectedExit::Clean);
         assert_eq!(hello.expect[1].source, "i am environment [0-9a-f]{8}");
@@ -195,6 +199,7 @@ mod tests {
         assert_eq!(fault.progs, ["faultread", "yield"]);
         assert_eq!(fault.since, 3);
         assert_eq!(fault.cpus, [1]);
+        assert_eq!(fault.repeat, 1);
         assert_eq!(fault.timeout, Duration::from_secs(30));
         assert_eq!(fault.exit.status(), 3);
         assert!(fault.expect.is_empty() && fault.forbid.is_empty());
