@@ -18,7 +18,56 @@ pub mod envid;
 pub mod frame;
 #[path = "../../kernel/src/memmap.rs"]
 pub mod memmap;
+// @{ 1 hidden
+#[path = "../../kernel/src/mp.rs"]
+pub mod mp;
+// @}
 #[path = "../../kernel/src/pgtable.rs"]
 pub mod pgtable;
+// @{ 6 hidden
+#[path = "../../kernel/src/roundrobin.rs"]
+pub mod roundrobin;
+// @}
+// @{ 5 hidden
+#[path = "../../kernel/src/spinlock.rs"]
+pub mod spinlock;
+// @}
+// @{ 4 hidden
+#[path = "../../kernel/src/thiscpu.rs"]
+pub mod thiscpu;
+// @}
 #[path = "../../kernel/src/usermem.rs"]
 pub mod usermem;
+// @{ 5 host_cpu
+
+/// The host's stand-in for the kernel's `cpu` module: each thread is a CPU, and there are no
+/// interrupts to turn off.
+pub mod cpu {
+    /// This thread's CPU number (threads are numbered as they first ask).
+    #[cfg(test)]
+    pub fn id() -> usize {
+        use core::sync::atomic::{AtomicUsize, Ordering};
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        std::thread_local! {
+            static ID: usize = NEXT.fetch_add(1, Ordering::Relaxed);
+        }
+        ID.with(|id| *id)
+    }
+
+    /// Outside the tests nothing runs: one CPU.
+    #[cfg(not(test))]
+    pub fn id() -> usize {
+        0
+    }
+
+    /// Interrupts need no turning off on the host.
+    pub struct IrqOff;
+
+    impl IrqOff {
+        /// Nothing to turn off.
+        pub fn disable() -> IrqOff {
+            IrqOff
+        }
+    }
+}
+// @}

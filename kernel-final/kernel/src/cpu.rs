@@ -9,7 +9,14 @@
 //! 0, 1, 2...: firmware may number them 0, 2, 4... or leave gaps, so the kernel never uses an
 //! APIC id as an index; it looks the id up here.
 // @}
-#![deny(unsafe_code)]
+// @{ 5 cpu_irq_doc
+//!
+//! It also knows whether this CPU takes interrupts: [`IrqOff`] turns them off for as long as it
+//! lives (spinlocks hold one).
+// @}
+// @{ 0..5
+//- #![deny(unsafe_code)]
+// @}
 
 // @{ 2 cpu_table
 use spin::Once;
@@ -63,3 +70,30 @@ pub fn id() -> usize {
     try_id().expect("cpu: this CPU's APIC id is not in the CPU table")
     // @}
 }
+// @{ 5 irq_off
+
+/// Interrupts off on this CPU while this value lives; when it is dropped they are back as they
+/// were. Values dropped in the reverse order of their making (as guards are) therefore nest.
+pub struct IrqOff {
+    were_on: bool,
+}
+
+impl IrqOff {
+    /// Turns interrupts off, remembering whether they were on.
+    pub fn disable() -> IrqOff {
+        let were_on = x86::bits64::rflags::read().contains(x86::bits64::rflags::RFlags::FLAGS_IF);
+        // SAFETY: turning interrupts off cannot break memory safety; `drop` restores the flag.
+        unsafe { x86::irq::disable() };
+        IrqOff { were_on }
+    }
+}
+
+impl Drop for IrqOff {
+    fn drop(&mut self) {
+        if self.were_on {
+            // SAFETY: interrupts were on when this value was made, so code around it expects them.
+            unsafe { x86::irq::enable() };
+        }
+    }
+}
+// @}

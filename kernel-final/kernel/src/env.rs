@@ -9,9 +9,12 @@
 
 use abi::layout::{USTACKTOP, UTOP};
 use abi::{EnvId, NENV};
-use spin::{Mutex, MutexGuard};
+// @{ 0..5
+//- use spin::{Mutex, MutexGuard};
+// @}
 
 use crate::addr::{PAGE_SIZE, PhysAddr, VirtAddr};
+use crate::cpu;
 use crate::elf::{Elf, ElfError};
 use crate::envid::{self, FreeList};
 use crate::gdt::{USER_CS, USER_DS};
@@ -21,6 +24,9 @@ use crate::percpu;
 // @}
 use crate::pmem::{self, KernelMemory};
 use crate::println;
+// @{ 5 hidden
+use crate::spinlock::{SpinGuard, SpinLock};
+// @}
 use crate::trap::{self, TrapFrame};
 use crate::vm;
 
@@ -31,8 +37,8 @@ pub enum EnvStatus {
     Free,
     /// Ready to run.
     Runnable,
-    /// Running on the CPU.
-    Running,
+    /// Running on CPU `cpu`.
+    Running { cpu: usize },
     /// Alive but not to be scheduled.
     NotRunnable,
 }
@@ -118,16 +124,46 @@ impl EnvTable {
     }
 }
 
-/// All environments, behind one lock.
-static ENVS: Mutex<EnvTable> = Mutex::new(EnvTable::new());
+// @{ 0..5
+//- /// All environments, behind one lock.
+//- static ENVS: Mutex<EnvTable> = Mutex::new(EnvTable::new());
+//-
+//- /// The environment table, locked: the proof a function may touch environments.
+//- pub type EnvGuard = MutexGuard<'static, EnvTable>;
+//-
+//- /// Locks the environment table.
+//- pub fn lock() -> EnvGuard {
+//-     ENVS.lock()
+//- }
+// @}
+// @{ 5 big_kernel_lock
+/// The big kernel lock. It owns the kernel's shared state, the environment table (and, by
+/// convention, is held around every use of the frame table too), so holding it is the only way
+/// to reach that state: one CPU at a time runs kernel code that touches it. JOS takes the same
+/// lock at the same four places: the boot CPU before it wakes the others (`kmain`), each other
+/// CPU once it is set up (`smp::ap_main`), every entry from user mode (`trap::trap`), and it is
+/// let go just before returning to user mode (`run`) and before a CPU halts (`sched.rs`).
+static KERNEL_LOCK: SpinLock<EnvTable> = SpinLock::new("big kernel lock", EnvTable::new());
 
-/// The environment table, locked: the proof a function may touch environments.
-pub type EnvGuard = MutexGuard<'static, EnvTable>;
+/// The big kernel lock, held: the proof a function may touch environments. It cannot leave the
+/// CPU that took it (`spinlock.rs`).
+pub type EnvGuard = SpinGuard<'static, EnvTable>;
 
-/// Locks the environment table.
+/// Takes the big kernel lock.
 pub fn lock() -> EnvGuard {
-    ENVS.lock()
+    KERNEL_LOCK.lock()
 }
+
+/// Whether this CPU holds the big kernel lock.
+pub fn holding_lock() -> bool {
+    KERNEL_LOCK.holding()
+}
+
+/// The CPU holding the big kernel lock, if any (for panic messages).
+pub fn lock_holder() -> Option<usize> {
+    KERNEL_LOCK.holder()
+}
+// @}
 
 /// Why the kernel could not create an environment.
 #[derive(Debug)]
@@ -203,7 +239,9 @@ impl EnvTable {
     /// The slot of the live environment `id` (0 = the current one). With `check_perm`, only the
     /// current environment itself or its parent may name it (JOS's `envid2env`).
     pub fn lookup(&self, id: EnvId, check_perm: bool) -> Result<usize, abi::Error> {
-        let cur = self.current().expect("env: lookup with no current environment");
+        let cur = self
+            .current()
+            .expect("env: lookup with no current environment");
         if id == 0 {
             return Ok(cur);
         }
@@ -358,13 +396,13 @@ fn map_new_page(
 pub fn run(mut envs: EnvGuard, slot: usize) -> ! {
     if let Some(cur) = envs.current()
         && cur != slot
-        && envs.envs[cur].status == EnvStatus::Running
+        && matches!(envs.envs[cur].status, EnvStatus::Running { .. })
     {
         envs.envs[cur].status = EnvStatus::Runnable;
     }
     envs.set_current(Some(slot));
     let e = &mut envs.envs[slot];
-    e.status = EnvStatus::Running;
+    e.status = EnvStatus::Running { cpu: cpu::id() };
     e.runs += 1;
     vm::switch_to(e.root());
     // The frame is copied to this stack: the table may change once the lock is dropped.

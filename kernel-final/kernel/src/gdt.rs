@@ -145,7 +145,11 @@ pub unsafe fn init_cpu(cpu: usize, tss: *const Tss, limit: u64) {
     load();
     // SAFETY: the descriptor was just written for this CPU's own TSS (the caller's promise),
     // and no other CPU loads it, so it is not busy.
-    unsafe { x86::task::load_tr(x86::segmentation::SegmentSelector::from_raw(tss_selector(cpu))) };
+    unsafe {
+        x86::task::load_tr(x86::segmentation::SegmentSelector::from_raw(tss_selector(
+            cpu,
+        )))
+    };
 }
 // @}
 
@@ -163,7 +167,6 @@ fn install_tss(index: usize, base: u64, limit: u64) {
 
 /// Loads the GDT and reloads every segment register from it.
 fn load() {
-
     let pointer = x86::dtables::DescriptorTablePointer {
         limit: (size_of_val(&GDT) - 1) as u16,
         base: GDT.as_ptr().cast::<u64>(),

@@ -86,7 +86,10 @@ impl Lapic {
     /// This CPU's local APIC; `None` before [`map`].
     pub fn this_cpu() -> Option<Lapic> {
         let base = NonNull::new(BASE.get()?.as_ptr::<u32>())?;
-        Some(Lapic { base, _this_cpu: PhantomData })
+        Some(Lapic {
+            base,
+            _this_cpu: PhantomData,
+        })
     }
 
     fn reg(&self, r: Reg) -> VolatilePtr<'_, u32> {
@@ -175,7 +178,10 @@ const DELIVERY_PENDING: u32 = 1 << 12;
 impl Ipi {
     /// INIT: resets the target processor into its wait-for-STARTUP state.
     pub fn init(dest: u8) -> Ipi {
-        Ipi { low: DELIVERY_INIT | LEVEL_ASSERT | TRIGGER_LEVEL, dest }
+        Ipi {
+            low: DELIVERY_INIT | LEVEL_ASSERT | TRIGGER_LEVEL,
+            dest,
+        }
     }
 
     /// STARTUP: the target starts in real mode at `page`, which must be page-aligned and below
@@ -186,7 +192,10 @@ impl Ipi {
             "lapic: STARTUP page {page:?} is not a page below 1 MiB"
         );
         let vector = (page.as_u64() >> 12) as u32;
-        Ipi { low: DELIVERY_STARTUP | LEVEL_ASSERT | vector, dest }
+        Ipi {
+            low: DELIVERY_STARTUP | LEVEL_ASSERT | vector,
+            dest,
+        }
     }
 }
 

@@ -99,7 +99,11 @@ pub fn init(cpu: usize) {
     let me = &CPUS[cpu];
     // Stack slots 0..MAX_CPUS are the kernel stacks (chapter 3 mapped the APs' already), the
     // next MAX_CPUS the double-fault stacks.
-    let stack_top = if cpu == 0 { vm::map_kernel_stack(0) } else { vm::kernel_stack_top(cpu) };
+    let stack_top = if cpu == 0 {
+        vm::map_kernel_stack(0)
+    } else {
+        vm::kernel_stack_top(cpu)
+    };
     let df_stack_top = vm::map_kernel_stack(MAX_CPUS + cpu);
     me.self_ptr.set(me as *const PerCpu as u64);
     me.id.set(cpu);
@@ -121,7 +125,8 @@ pub fn init(cpu: usize) {
     unsafe {
         x86::msr::wrmsr(MSR_GS_BASE, me as *const PerCpu as u64);
         x86::msr::wrmsr(MSR_KERNEL_GS_BASE, 0);
-    }    println!(
+    }
+    println!(
         "CPU {cpu}: TSS selector {:#x}, kernel stack top {:#x}, double-fault stack top {:#x}",
         gdt::tss_selector(cpu),
         stack_top.as_u64(),

@@ -265,10 +265,26 @@ pub struct Describe(pub PteFlags);
 impl core::fmt::Display for Describe {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         let has = |flag| self.0.contains(flag);
-        let who = if has(PteFlags::USER) { "user" } else { "kernel-only" };
-        let cache = if has(PteFlags::NO_CACHE) { "uncached" } else { "cached" };
-        let write = if has(PteFlags::WRITE_THROUGH) { "write-through" } else { "write-back" };
-        let exec = if has(PteFlags::NO_EXECUTE) { "no-execute" } else { "executable" };
+        let who = if has(PteFlags::USER) {
+            "user"
+        } else {
+            "kernel-only"
+        };
+        let cache = if has(PteFlags::NO_CACHE) {
+            "uncached"
+        } else {
+            "cached"
+        };
+        let write = if has(PteFlags::WRITE_THROUGH) {
+            "write-through"
+        } else {
+            "write-back"
+        };
+        let exec = if has(PteFlags::NO_EXECUTE) {
+            "no-execute"
+        } else {
+            "executable"
+        };
         write!(f, "{who}, {cache}, {write}, {exec}")
     }
 }

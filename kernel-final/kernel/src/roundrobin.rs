@@ -30,7 +30,9 @@ pub fn pick_next(
     me: usize,
 ) -> Option<usize> {
     let start = last.map_or(0, |l| l + 1);
-    let runnable = (0..n).map(|i| (start + i) % n).find(|&s| state(s) == SlotState::Runnable);
+    let runnable = (0..n)
+        .map(|i| (start + i) % n)
+        .find(|&s| state(s) == SlotState::Runnable);
     runnable.or(last.filter(|&l| state(l) == SlotState::RunningOn(me)))
 }
 

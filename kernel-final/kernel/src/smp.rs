@@ -20,8 +20,11 @@ use crate::mp::MAX_CPUS;
 // @{ 3..4
 //- use crate::{cpu, gdt, pit, println, qemu, trap, vm};
 // @}
-// @{ 4 hidden
-use crate::{cpu, percpu, pit, println, qemu, trap, vm};
+// @{ 4..5
+//- use crate::{cpu, percpu, pit, println, qemu, trap, vm};
+// @}
+// @{ 5 hidden
+use crate::{cpu, env, percpu, pit, println, qemu, trap, vm};
 // @}
 
 /// Where the trampoline is copied: a page of low memory (JOS uses the same page).
@@ -127,8 +130,56 @@ extern "C" fn ap_main(cpu: u64) -> ! {
     trap::load();
     let lapic = Lapic::this_cpu().expect("smp: local APIC not mapped");
     lapic.init();
-    assert!(cpu::id() == cpu, "smp: CPU {cpu} has someone else's APIC id");
+    assert!(
+        cpu::id() == cpu,
+        "smp: CPU {cpu} has someone else's APIC id"
+    );
     println!("SMP: CPU {cpu} starting");
     ONLINE[cpu].store(true, Ordering::Release);
+    // @{ 3..5
+    //- qemu::halt_forever()
+    // @}
+    // @{ 5 ap_lock
+    // Only now, with everything of its own set up (and the boot CPU told, which is waiting for
+    // that while it holds the lock), may this CPU run kernel code that touches shared state.
+    let kernel = env::lock();
+    println!("SMP: CPU {cpu} holds the big kernel lock");
+    drop(kernel);
+    halt_this_cpu()
+    // @}
+}
+// @{ 5 halting
+
+/// Which CPUs have halted for good.
+static HALTED: [AtomicBool; MAX_CPUS] = [const { AtomicBool::new(false) }; MAX_CPUS];
+
+/// Halts this CPU for good, after saying so (see [`wait_for_others_to_halt`]). The caller must
+/// not hold the big kernel lock.
+pub fn halt_this_cpu() -> ! {
+    assert!(
+        !env::holding_lock(),
+        "smp: halting while holding the big kernel lock"
+    );
+    HALTED[cpu::id()].store(true, Ordering::Release);
     qemu::halt_forever()
 }
+
+/// Waits (up to a second, by the PIT) until every other CPU that started has halted, so that
+/// the run ends after everything they had to say is said. Reports a CPU that does not halt.
+pub fn wait_for_others_to_halt() {
+    const STEP_US: u64 = 1000;
+    let me = cpu::id();
+    let others = (0..cpu::count()).filter(|&c| c != me && ONLINE[c].load(Ordering::Acquire));
+    for other in others {
+        let mut waited = 0;
+        while !HALTED[other].load(Ordering::Acquire) {
+            if waited >= 1_000_000 {
+                println!("SMP: CPU {other} is still running at the end");
+                break;
+            }
+            pit::delay_us(STEP_US);
+            waited += STEP_US;
+        }
+    }
+}
+// @}

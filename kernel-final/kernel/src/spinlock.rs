@@ -49,15 +49,22 @@ pub struct SpinGuard<'a, T> {
 impl<T> SpinLock<T> {
     /// A free lock called `name` around `data`.
     pub const fn new(name: &'static str, data: T) -> SpinLock<T> {
-        SpinLock { name, holder: AtomicUsize::new(FREE), data: UnsafeCell::new(data) }
+        SpinLock {
+            name,
+            holder: AtomicUsize::new(FREE),
+            data: UnsafeCell::new(data),
+        }
     }
 
     /// Takes the lock, spinning until it is free. Panics if this CPU holds it already.
     pub fn lock(&self) -> SpinGuard<'_, T> {
-        let irq = cpu::IrqOff::new();
+        let irq = cpu::IrqOff::disable();
         let me = cpu::id();
         if self.holder.load(Ordering::Relaxed) == me {
-            panic!("spinlock {}: CPU {me} takes it again while holding it", self.name);
+            panic!(
+                "spinlock {}: CPU {me} takes it again while holding it",
+                self.name
+            );
         }
         while self
             .holder
@@ -66,7 +73,11 @@ impl<T> SpinLock<T> {
         {
             core::hint::spin_loop();
         }
-        SpinGuard { lock: self, _irq: irq, _stays_here: PhantomData }
+        SpinGuard {
+            lock: self,
+            _irq: irq,
+            _stays_here: PhantomData,
+        }
     }
 
     /// Whether the running CPU holds the lock.
@@ -78,11 +89,6 @@ impl<T> SpinLock<T> {
     pub fn holder(&self) -> Option<usize> {
         let h = self.holder.load(Ordering::Relaxed);
         (h != FREE).then_some(h)
-    }
-
-    /// The lock's name.
-    pub fn name(&self) -> &'static str {
-        self.name
     }
 }
 

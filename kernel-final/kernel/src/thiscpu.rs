@@ -23,7 +23,10 @@ pub struct ThisCpu<T: 'static> {
 impl<T: 'static> ThisCpu<T> {
     /// Wraps `data`, which the caller has found to be the running CPU's own.
     pub fn new(data: &'static T) -> ThisCpu<T> {
-        ThisCpu { data, _stays_here: PhantomData }
+        ThisCpu {
+            data,
+            _stays_here: PhantomData,
+        }
     }
 }
 

@@ -133,10 +133,8 @@ pub fn map_mmio(pa: PhysAddr, size: u64) -> VirtAddr {
         va + (end - start) <= MMIO_LIMIT,
         "vm: MMIO window full mapping {pa:?}"
     );
-    let flags = PteFlags::WRITABLE
-        | PteFlags::NO_CACHE
-        | PteFlags::WRITE_THROUGH
-        | PteFlags::NO_EXECUTE;
+    let flags =
+        PteFlags::WRITABLE | PteFlags::NO_CACHE | PteFlags::WRITE_THROUGH | PteFlags::NO_EXECUTE;
     let root = kernel_root();
     pmem::with(|mem| {
         let window = VirtAddr::new(va);
