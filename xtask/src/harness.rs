@@ -6,6 +6,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::cargo;
+use crate::cmdline;
 use crate::judge;
 use crate::plan::Run;
 use crate::pool;
@@ -13,7 +14,7 @@ use crate::process::{self, Ending};
 use crate::qemu::{self, Boot};
 use crate::repo::Repo;
 use crate::report;
-use crate::tree::{self, Tree};
+use crate::tree::Tree;
 
 /// How many QEMU processes run at once.
 pub const QEMU_WORKERS: usize = 4;
@@ -72,7 +73,7 @@ impl Bench<'_> {
     }
 
     fn run_one(&self, run: &Run, log_dir: &Path) -> RunResult {
-        let unknown = tree::unknown_programs(&run.spec.progs, self.programs);
+        let unknown = cmdline::unknown_programs(&run.spec.progs, self.programs);
         if let Some(prog) = unknown.first() {
             return failed(format!(
                 "{}: test \"{}\" boots '{prog}', which is not a program of the tree {} \

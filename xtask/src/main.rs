@@ -5,6 +5,7 @@ mod args;
 mod cargo;
 mod chapter_list;
 mod checks;
+mod cmdline;
 mod commands;
 mod error;
 mod harness;

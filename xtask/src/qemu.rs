@@ -21,7 +21,7 @@ pub const RESET: i32 = 0;
 #[derive(Debug, Clone)]
 pub struct Boot<'a> {
     pub kernel: &'a Path,
-    /// The programs named on the kernel command line.
+    /// The words of the kernel command line: programs to start and options (`NAME=VALUE`).
     pub progs: &'a [String],
     pub cpus: u32,
     /// Wait for a debugger on localhost:1234 before running.

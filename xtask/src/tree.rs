@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use crate::chapter_list::Chapter;
+use crate::cmdline;
 use crate::error::user_error;
 use crate::repo::Repo;
 
@@ -22,7 +23,7 @@ pub struct Tree {
     /// The chapter the tree is a snapshot of; `None` for `kernel-final`, which has them all.
     pub chapter: Option<u32>,
     pub target_dir: PathBuf,
-    /// What `cargo xtask run` boots when no `--prog` is given.
+    /// The kernel command line `cargo xtask run` boots when no `--prog` is given.
     pub default_prog: String,
 }
 
@@ -197,12 +198,14 @@ impl Tree {
         Ok(programs)
     }
 
-    /// Fails with a user error naming the tree's programs if any of `progs` is not one of them.
-    pub fn check_programs(&self, progs: &[String]) -> anyhow::Result<()> {
+    /// Fails with a user error naming the tree's programs if a word of the kernel command line
+    /// `words` is neither one of them nor an option (a word with `=`).
+    pub fn check_programs(&self, words: &[String]) -> anyhow::Result<()> {
         let programs = self.programs()?;
-        match unknown_programs(progs, &programs).first() {
+        match cmdline::unknown_programs(words, &programs).first() {
             Some(unknown) => Err(user_error(format!(
-                "unknown program '{unknown}' in {}: its programs are {}",
+                "unknown program '{unknown}' in {}: its programs are {} (a kernel option is \
+                 written NAME=VALUE)",
                 self.name,
                 programs.join(", ")
             ))),
@@ -218,15 +221,6 @@ impl Tree {
             .join(profile)
             .join("kernel")
     }
-}
-
-/// The names in `progs` that are not among `programs`.
-pub fn unknown_programs<'a>(progs: &'a [String], programs: &[String]) -> Vec<&'a str> {
-    progs
-        .iter()
-        .filter(|p| !programs.contains(p))
-        .map(String::as_str)
-        .collect()
 }
 
 #[cfg(test)]
@@ -262,10 +256,7 @@ mod tests {
     }
 
     #[test]
-    fn finds_unknown_programs_and_the_kernel_elf() {
-        let progs = vec!["hello".to_string(), "nope".to_string()];
-        let programs = vec!["hello".to_string(), "yield".to_string()];
-        assert_eq!(unknown_programs(&progs, &programs), ["nope"]);
+    fn finds_the_kernel_elf() {
         let tree = Tree {
             name: "chapter-00".into(),
             dir: "/r/chapters/chapter-00".into(),

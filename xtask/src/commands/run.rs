@@ -8,17 +8,14 @@ use anyhow::{Context, bail};
 
 use crate::args::{self, Args};
 use crate::cargo;
+use crate::cmdline;
 use crate::error::user_error;
 use crate::qemu::{self, Boot};
 use crate::repo::Repo;
 use crate::tree;
 
 pub fn main(repo: &Repo, mut args: Args) -> anyhow::Result<ExitCode> {
-    let progs: Vec<String> = args
-        .values("prog")?
-        .iter()
-        .flat_map(|p| p.split_whitespace().map(str::to_string))
-        .collect();
+    let prog_values = args.values("prog")?;
     let cpus = match args.value("cpus")? {
         Some(value) => args::positive("cpus", &value)?,
         None => 1,
@@ -37,11 +34,7 @@ pub fn main(repo: &Repo, mut args: Args) -> anyhow::Result<ExitCode> {
         )));
     };
     let tree = tree::resolve(repo, &chapters, chapter)?;
-    let progs = if progs.is_empty() {
-        vec![tree.default_prog.clone()]
-    } else {
-        progs
-    };
+    let progs = cmdline::from_values(&prog_values, &tree.default_prog)?;
     tree.check_programs(&progs)?;
     let qemu = qemu::find()?;
 
@@ -87,4 +80,75 @@ pub fn main(repo: &Repo, mut args: Args) -> anyhow::Result<ExitCode> {
             ExitCode::FAILURE
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    /// The `-append` argument QEMU gets for the kernel command line `words`.
+    fn append(words: &[String]) -> String {
+        let boot = Boot {
+            kernel: Path::new("kernel"),
+            progs: words,
+            cpus: 1,
+            gdb: false,
+            extra: &[],
+        };
+        let args: Vec<String> = qemu::args(&boot)
+            .into_iter()
+            .map(|a| a.into_string().unwrap())
+            .collect();
+        let at = args.iter().position(|a| a == "-append").unwrap();
+        args[at + 1].clone()
+    }
+
+    #[test]
+    fn a_multi_word_default_prog_is_the_whole_command_line() {
+        let chapters = crate::chapter_list::parse(
+            "[[chapter]]\nnumber = 6\ntitle = 't'\ndefault_prog = 'yield yield yield'",
+        )
+        .unwrap();
+        let words = cmdline::from_values(&[], &chapters[0].default_prog).unwrap();
+        assert_eq!(words, ["yield", "yield", "yield"]);
+        assert_eq!(append(&words), "yield yield yield");
+        let programs = vec!["hello".to_string(), "yield".to_string()];
+        assert!(cmdline::unknown_programs(&words, &programs).is_empty());
+    }
+
+    #[test]
+    fn prog_may_be_repeated_or_hold_several_words_and_options() {
+        let mut args = Args::new(
+            [
+                "chapter-04",
+                "--prog",
+                "selftest=kstack-overflow hello",
+                "--prog=yield",
+                "--prog",
+                "hello",
+            ]
+            .map(String::from)
+            .to_vec(),
+        );
+        let words = cmdline::from_values(&args.values("prog").unwrap(), "unused").unwrap();
+        assert_eq!(append(&words), "selftest=kstack-overflow hello yield hello");
+        assert_eq!(args.positionals(1).unwrap(), ["chapter-04"]);
+    }
+
+    /// `cargo xtask run chapter-NN` with no `--prog` must boot: every word of each generated
+    /// chapter's `default_prog` is an option or one of the chapter's programs.
+    #[test]
+    fn every_generated_chapter_can_boot_its_default_prog() {
+        let repo = Repo::locate();
+        let chapters = repo.chapters().unwrap();
+        for tree in tree::chapter_trees(&repo, &chapters) {
+            let words = cmdline::from_values(&[], &tree.default_prog).unwrap();
+            assert_eq!(append(&words), words.join(" "));
+            if let Err(e) = tree.check_programs(&words) {
+                panic!("chapters.toml: default_prog of {}: {e}", tree.name);
+            }
+        }
+    }
 }

@@ -7,6 +7,7 @@ use regex::Regex;
 use toml::{Table, Value};
 
 use super::{ExpectedExit, Pattern, TestSpec};
+use crate::cmdline;
 
 /// The keys a `[[test]]` table may have.
 const KEYS: [&str; 9] = [
@@ -90,15 +91,19 @@ fn name(value: &Value, problems: &mut Vec<String>) -> Option<String> {
 }
 
 fn progs(value: &Value, problems: &mut Vec<String>) -> Option<Vec<String>> {
-    let progs: Vec<String> = match value {
-        Value::String(s) => s.split_whitespace().map(str::to_string).collect(),
+    let words = match value {
+        Value::String(s) => cmdline::words(s),
         _ => Vec::new(),
     };
-    if progs.is_empty() {
-        problems.push("`prog` must be a string naming one or more programs".into());
+    if words.is_empty() {
+        problems.push(
+            "`prog` must be a string: the kernel command line, program names and options \
+             (NAME=VALUE)"
+                .into(),
+        );
         return None;
     }
-    Some(progs)
+    Some(words)
 }
 
 fn since(value: &Value, problems: &mut Vec<String>) -> Option<u32> {

@@ -45,7 +45,7 @@ pub struct TestSpec {
     pub name: String,
     /// The file it came from, for messages.
     pub file: String,
-    /// The programs on the kernel command line, in order.
+    /// The words of the kernel command line, in order: programs and options (`NAME=VALUE`).
     pub progs: Vec<String>,
     pub since: u32,
     pub cpus: Vec<u32>,
