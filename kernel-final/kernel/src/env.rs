@@ -41,6 +41,11 @@ pub enum EnvStatus {
     Running { cpu: usize },
     /// Alive but not to be scheduled.
     NotRunnable,
+    // @{ 6 dying
+    /// Destroyed while running on another CPU: that CPU frees it when the environment next
+    /// enters the kernel (it cannot be freed under that CPU's feet).
+    Dying,
+    // @}
 }
 
 // @{ env_struct
@@ -322,6 +327,14 @@ impl EnvTable {
     /// Destroys the environment in `slot` (JOS's `env_destroy`). If it is the current one, the
     /// CPU has no current environment afterwards and must schedule another.
     pub fn destroy(&mut self, slot: usize) {
+        // @{ 6 destroy_elsewhere
+        if let EnvStatus::Running { cpu } = self.envs[slot].status
+            && cpu != cpu::id()
+        {
+            self.envs[slot].status = EnvStatus::Dying;
+            return;
+        }
+        // @}
         self.free(slot);
         if self.current() == Some(slot) {
             self.set_current(None);

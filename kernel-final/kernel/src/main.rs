@@ -41,6 +41,9 @@ mod selftest;
 // @{ 3 hidden
 mod smp;
 // @}
+// @{ 6 hidden
+mod roundrobin;
+// @}
 // @{ 5 hidden
 mod spinlock;
 // @}

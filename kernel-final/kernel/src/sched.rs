@@ -1,20 +1,47 @@
-//! Choosing what runs next. With one CPU and no `sys_yield` yet, the rule is simple: run the
-//! first runnable environment in the table; when there is none, the run is over.
+//! Choosing what runs next.
+// @{ 0..6
+//! With one CPU and no `sys_yield` yet, the rule is simple: run the first runnable environment
+//! in the table; when there is none, the run is over.
+// @}
+// @{ 6 sched_doc
+//!
+//! Every CPU runs environments now, and picks the next one by the round-robin rule of
+//! `roundrobin.rs` (JOS's `sched_yield`). A CPU that finds nothing to run halts for good; the
+//! CPU that finds nothing left anywhere (nothing runnable, running or dying) ends the run.
+// @}
 
-use crate::env::{self, EnvGuard, EnvStatus};
+// @{ 6 hidden
+use abi::NENV;
+
+use crate::cpu;
+// @}
+// @{ 0..6
+//- use crate::env::{self, EnvGuard, EnvStatus};
+// @}
+// @{ 6 hidden
+use crate::env::{self, Env, EnvGuard, EnvStatus};
+// @}
 use crate::println;
+use crate::qemu::{self, ExitCode};
+// @{ 6 hidden
+use crate::roundrobin::{self, SlotState};
+// @}
 // @{ 5 hidden
 use crate::smp;
 // @}
-use crate::qemu::{self, ExitCode};
 
 // @{ schedule
 /// Runs the next environment, or ends the run when nothing is runnable.
 pub fn schedule(envs: EnvGuard) -> ! {
-    let next = envs
-        .iter()
-        .find(|(_, e)| e.status == EnvStatus::Runnable)
-        .map(|(i, _)| i);
+    // @{ 0..6
+    //- let next = envs
+    //-     .iter()
+    //-     .find(|(_, e)| e.status == EnvStatus::Runnable)
+    //-     .map(|(i, _)| i);
+    // @}
+    // @{ 6 sched_pick
+    let next = roundrobin::pick_next(NENV, |s| slot_state(envs.get(s)), envs.current(), cpu::id());
+    // @}
     match next {
         Some(slot) => env::run(envs, slot),
         // @{ 0..5
@@ -28,11 +55,36 @@ pub fn schedule(envs: EnvGuard) -> ! {
         // @}
     }
 }
+// @{ 6 slot_state
+
+/// What the round-robin rule needs to know of an environment.
+fn slot_state(e: &Env) -> SlotState {
+    match e.status {
+        EnvStatus::Runnable => SlotState::Runnable,
+        EnvStatus::Running { cpu } => SlotState::RunningOn(cpu),
+        _ => SlotState::Other,
+    }
+}
+// @}
 // @{ 5 sched_halt
 
 /// Nothing for this CPU to run: the run is over. The lock goes first, so that the other CPUs
 /// can finish what they are doing, and the run ends when they have all halted.
 fn halt(envs: EnvGuard) -> ! {
+    // @{ 6 sched_halt_idle
+    // Other CPUs still have environments to run (or to free): this one is idle, and halts
+    // for good (there is no timer or IPI to wake it yet). The last CPU ends the run.
+    let busy = envs.iter().any(|(_, e)| {
+        matches!(
+            e.status,
+            EnvStatus::Runnable | EnvStatus::Running { .. } | EnvStatus::Dying
+        )
+    });
+    if busy {
+        drop(envs);
+        smp::halt_this_cpu()
+    }
+    // @}
     drop(envs);
     smp::wait_for_others_to_halt();
     println!("No runnable environments in the system!");

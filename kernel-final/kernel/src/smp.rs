@@ -23,8 +23,11 @@ use crate::mp::MAX_CPUS;
 // @{ 4..5
 //- use crate::{cpu, percpu, pit, println, qemu, trap, vm};
 // @}
-// @{ 5 hidden
-use crate::{cpu, env, percpu, pit, println, qemu, trap, vm};
+// @{ 5..6
+//- use crate::{cpu, env, percpu, pit, println, qemu, trap, vm};
+// @}
+// @{ 6 hidden
+use crate::{cpu, env, percpu, pit, println, qemu, sched, trap, vm};
 // @}
 
 /// Where the trampoline is copied: a page of low memory (JOS uses the same page).
@@ -144,8 +147,13 @@ extern "C" fn ap_main(cpu: u64) -> ! {
     // that while it holds the lock), may this CPU run kernel code that touches shared state.
     let kernel = env::lock();
     println!("SMP: CPU {cpu} holds the big kernel lock");
-    drop(kernel);
-    halt_this_cpu()
+    // @{ 5..6
+    //- drop(kernel);
+    //- halt_this_cpu()
+    // @}
+    // @{ 6 ap_schedule
+    sched::schedule(kernel)
+    // @}
     // @}
 }
 // @{ 5 halting
@@ -164,9 +172,16 @@ pub fn halt_this_cpu() -> ! {
     qemu::halt_forever()
 }
 
-/// Waits (up to a second, by the PIT) until every other CPU that started has halted, so that
-/// the run ends after everything they had to say is said. Reports a CPU that does not halt.
+/// Whether some CPU is ending the run.
+static ENDING: AtomicBool = AtomicBool::new(false);
+
+/// Ends the run from this CPU, unless another CPU is already doing so (then this one halts):
+/// waits (up to a second, by the PIT) until every other CPU that started has halted, so that the
+/// run ends after everything they had to say is said, and reports a CPU that does not halt.
 pub fn wait_for_others_to_halt() {
+    if ENDING.swap(true, Ordering::AcqRel) {
+        halt_this_cpu();
+    }
     const STEP_US: u64 = 1000;
     let me = cpu::id();
     let others = (0..cpu::count()).filter(|&c| c != me && ONLINE[c].load(Ordering::Acquire));

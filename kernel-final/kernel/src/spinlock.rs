@@ -5,9 +5,15 @@
 //! `lock` returns, so "touches shared state" and "holds the lock" are the same thing to the
 //! compiler. The guard is neither `Send` nor `Sync` (a raw-pointer marker): a lock taken on one
 //! CPU must be released on the same CPU, and a guard that travelled would release someone
-//! else's lock. The lock word is the holder's CPU number, so "held by this CPU" can be asked
+//! else's lock. The lock records its holder's CPU number, so "held by this CPU" can be asked
 //! ([`SpinLock::holding`]) and a CPU that tries to take a lock it already holds gets a panic
 //! naming the lock instead of spinning forever.
+//!
+//! It is a ticket lock: a CPU takes the next ticket and waits until the lock serves it, so CPUs
+//! get the lock in the order they asked. A plain test-and-set lock lets the CPU that just
+//! released it win again and again (it is already running, its cache line is warm): under QEMU,
+//! a CPU that releases the big kernel lock on its way to user mode and takes it again at its
+//! next system call can starve another CPU for a whole run.
 //!
 //! While a CPU holds a spinlock, an interrupt handler that wanted the same lock would spin
 //! forever on that CPU, so `lock` first turns interrupts off (`cpu::IrqOff`) and the guard turns
@@ -19,17 +25,21 @@
 use core::cell::UnsafeCell;
 use core::marker::PhantomData;
 use core::ops::{Deref, DerefMut};
-use core::sync::atomic::{AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 use crate::cpu;
 
-/// The lock word of a free lock.
+/// The holder of a free lock.
 const FREE: usize = usize::MAX;
 
 /// A spinlock owning a `T`.
 pub struct SpinLock<T> {
     name: &'static str,
-    /// The number of the CPU holding the lock, or `FREE`.
+    /// The next ticket to hand out.
+    next_ticket: AtomicU32,
+    /// The ticket being served: its owner holds the lock.
+    serving: AtomicU32,
+    /// The number of the CPU holding the lock, or `FREE` (for checks and messages).
     holder: AtomicUsize,
     data: UnsafeCell<T>,
 }
@@ -51,12 +61,14 @@ impl<T> SpinLock<T> {
     pub const fn new(name: &'static str, data: T) -> SpinLock<T> {
         SpinLock {
             name,
+            next_ticket: AtomicU32::new(0),
+            serving: AtomicU32::new(0),
             holder: AtomicUsize::new(FREE),
             data: UnsafeCell::new(data),
         }
     }
 
-    /// Takes the lock, spinning until it is free. Panics if this CPU holds it already.
+    /// Takes the lock, waiting for its turn. Panics if this CPU holds it already.
     pub fn lock(&self) -> SpinGuard<'_, T> {
         let irq = cpu::IrqOff::disable();
         let me = cpu::id();
@@ -66,13 +78,11 @@ impl<T> SpinLock<T> {
                 self.name
             );
         }
-        while self
-            .holder
-            .compare_exchange_weak(FREE, me, Ordering::Acquire, Ordering::Relaxed)
-            .is_err()
-        {
+        let ticket = self.next_ticket.fetch_add(1, Ordering::Relaxed);
+        while self.serving.load(Ordering::Acquire) != ticket {
             core::hint::spin_loop();
         }
+        self.holder.store(me, Ordering::Relaxed);
         SpinGuard {
             lock: self,
             _irq: irq,
@@ -115,7 +125,8 @@ impl<T> Drop for SpinGuard<'_, T> {
             "spinlock {}: released by a CPU that does not hold it",
             self.lock.name
         );
-        self.lock.holder.store(FREE, Ordering::Release);
+        self.lock.holder.store(FREE, Ordering::Relaxed);
+        self.lock.serving.fetch_add(1, Ordering::Release);
     }
 }
 

@@ -9,7 +9,13 @@
 use abi::{Error, Syscall};
 
 use crate::console;
-use crate::env::EnvTable;
+// @{ 0..6
+//- use crate::env::EnvTable;
+// @}
+// @{ 6 hidden
+use crate::cpu;
+use crate::env::{EnvStatus, EnvTable};
+// @}
 use crate::pgtable::PteFlags;
 use crate::pmem;
 use crate::println;
@@ -63,7 +69,11 @@ fn run(envs: &mut EnvTable, cur: usize, call: Syscall, a: [u64; 5]) -> Result<i6
         Syscall::Cgetc => Ok(console::read_byte().map_or(0, i64::from)),
         Syscall::GetEnvId => Ok(i64::from(envs.get(cur).id)),
         Syscall::EnvDestroy => sys_env_destroy(envs, cur, a[0] as u32),
-        // INTERIM (removed when chapters 6-7 land in the kernel): not yet implemented.
+        // @{ 6 sys_yield
+        Syscall::Yield => sys_yield(envs, cur),
+        Syscall::GetCpu => Ok(cpu::id() as i64),
+        // @}
+        // INTERIM (removed when chapter 7 lands in the kernel): not yet implemented.
         _ => Err(Failure::Error(Error::Inval)),
     }
 }
@@ -77,6 +87,15 @@ fn sys_cputs(envs: &mut EnvTable, cur: usize, s: UserRange) -> Result<i64, Failu
         Ok(0)
     })
 }
+
+// @{ 6 sys_yield_fn
+/// Gives up the CPU: the caller becomes runnable again, and the trap path, seeing it no longer
+/// running, asks the scheduler, which looks at every other environment before this one.
+fn sys_yield(envs: &mut EnvTable, cur: usize) -> Result<i64, Failure> {
+    envs.get_mut(cur).status = EnvStatus::Runnable;
+    Ok(0)
+}
+// @}
 
 /// Destroys an environment: the caller itself or one of its children.
 fn sys_env_destroy(envs: &mut EnvTable, cur: usize, id: u32) -> Result<i64, Failure> {

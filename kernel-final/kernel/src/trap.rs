@@ -16,7 +16,12 @@ use core::mem::offset_of;
 
 use spin::Once;
 
-use crate::env::{self, EnvTable};
+// @{ 0..6
+//- use crate::env::{self, EnvTable};
+// @}
+// @{ 6 hidden
+use crate::env::{self, EnvStatus, EnvTable};
+// @}
 use crate::gdt::KERNEL_CS;
 use crate::{println, sched, syscall};
 
@@ -193,9 +198,22 @@ extern "C" fn trap(frame: &mut TrapFrame) -> ! {
         .current()
         .expect("trap: trap from user mode with no current environment");
     envs.get_mut(cur).tf = *frame;
+    // @{ 6 trap_dying
+    // Another CPU destroyed it while it ran here: free it now, and run something else.
+    if envs.get(cur).status == EnvStatus::Dying {
+        envs.destroy(cur);
+        sched::schedule(envs)
+    }
+    // @}
     dispatch(&mut envs, cur, frame);
-    // If the environment survived, resume it; otherwise pick another one.
-    if envs.current() == Some(cur) {
+    // @{ 0..6
+    //- // If the environment survived, resume it; otherwise pick another one.
+    //- if envs.current() == Some(cur) {
+    // @}
+    // @{ 6 trap_resume
+    // If the environment survived and did not yield, resume it; otherwise pick another one.
+    if envs.current() == Some(cur) && matches!(envs.get(cur).status, EnvStatus::Running { .. }) {
+        // @}
         env::run(envs, cur)
     }
     sched::schedule(envs)
