@@ -10,6 +10,10 @@
 
 #[path = "../../kernel/src/addr.rs"]
 pub mod addr;
+// @{ 7 hidden
+#[path = "../../kernel/src/argcheck.rs"]
+pub mod argcheck;
+// @}
 #[path = "../../kernel/src/elf.rs"]
 pub mod elf;
 #[path = "../../kernel/src/envid.rs"]

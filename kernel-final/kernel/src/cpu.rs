@@ -1,6 +1,6 @@
 //! Which CPU is this?
 // @{ 0..2
-//! With one CPU, always CPU 0; chapter 2 asks the local APIC instead.
+//- //! With one CPU, always CPU 0; chapter 2 asks the local APIC instead.
 // @}
 // @{ 2 cpu_doc
 //!
@@ -37,6 +37,7 @@ pub fn set_apic_ids(ids: &[u8]) {
     });
 }
 
+// @{ 3 cpu_count
 /// The number of CPUs the kernel runs.
 pub fn count() -> usize {
     APIC_IDS.get().map_or(1, |&(_, n)| n)
@@ -48,6 +49,7 @@ pub fn apic_id(cpu: usize) -> u8 {
     assert!(cpu < *n, "cpu: no CPU {cpu}");
     ids[cpu]
 }
+// @}
 
 /// The index of the CPU running this code, if it can be told: before the local APIC is mapped
 /// only the boot CPU runs, so that is CPU 0; `None` if this CPU's APIC id is not in the table.

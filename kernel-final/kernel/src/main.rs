@@ -8,10 +8,16 @@
 #![no_main]
 
 mod addr;
+// @{ 7 hidden
+mod argcheck;
+// @}
 mod boot;
 mod console;
 mod cpu;
 mod elf;
+// @{ 7 hidden
+mod exofork;
+// @}
 mod env;
 mod envid;
 mod frame;
@@ -163,6 +169,9 @@ fn kmain(mut info: BootInfo) -> ! {
     {
         selftest::kstack_overflow();
     }
+    // @}
+    // @{ 7 baseline
+    pmem::set_baseline();
     // @}
     // @{ 0..4
     //- for name in cmdline.split_whitespace() {

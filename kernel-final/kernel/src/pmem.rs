@@ -7,12 +7,19 @@
 
 use core::mem::size_of;
 
+// @{ 7 hidden
+use core::sync::atomic::{AtomicUsize, Ordering};
+
+// @}
 use spin::Mutex;
 
 use crate::addr::{PAGE_SIZE, PhysAddr, VirtAddr};
 use crate::frame::{FrameTable, PageInfo};
 use crate::memmap::MemoryMap;
 use crate::pgtable::{Memory, PageTable};
+// @{ 7 hidden
+use crate::println;
+// @}
 
 /// Low memory the kernel keeps: the real-mode interrupt table, BIOS data, the EBDA, the VGA
 /// and ROM area, and room for the application processors' start-up code (chapter 3).
@@ -102,3 +109,24 @@ impl Memory for KernelMemory<'_> {
         unsafe { x86::tlb::flush(va.as_u64() as usize) };
     }
 }
+// @{ 7 page_baseline
+
+/// The free-page count before the first environment was created.
+static BASELINE: AtomicUsize = AtomicUsize::new(0);
+
+/// Remembers how many pages are free now, before any environment exists.
+pub fn set_baseline() {
+    BASELINE.store(free_pages(), Ordering::Relaxed);
+}
+
+/// Says, at the end of a run, whether every page the environments used is free again: a
+/// kernel that loses a page per fork runs out of memory sooner or later.
+pub fn report_leaks() {
+    let (before, now) = (BASELINE.load(Ordering::Relaxed), free_pages());
+    if now == before {
+        println!("kernel: all {now} pages free again");
+    } else {
+        println!("kernel: {} pages leaked", before as isize - now as isize);
+    }
+}
+// @}

@@ -1,7 +1,7 @@
 //! Choosing what runs next.
 // @{ 0..6
-//! With one CPU and no `sys_yield` yet, the rule is simple: run the first runnable environment
-//! in the table; when there is none, the run is over.
+//- //! With one CPU and no `sys_yield` yet, the rule is simple: run the first runnable environment
+//- //! in the table; when there is none, the run is over.
 // @}
 // @{ 6 sched_doc
 //!
@@ -20,6 +20,9 @@ use crate::cpu;
 // @}
 // @{ 6 hidden
 use crate::env::{self, Env, EnvGuard, EnvStatus};
+// @}
+// @{ 7 hidden
+use crate::pmem;
 // @}
 use crate::println;
 use crate::qemu::{self, ExitCode};
@@ -87,6 +90,9 @@ fn halt(envs: EnvGuard) -> ! {
     // @}
     drop(envs);
     smp::wait_for_others_to_halt();
+    // @{ 7 report_leaks
+    pmem::report_leaks();
+    // @}
     println!("No runnable environments in the system!");
     qemu::exit(ExitCode::Success)
 }

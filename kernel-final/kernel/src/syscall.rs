@@ -9,6 +9,9 @@
 use abi::{Error, Syscall};
 
 use crate::console;
+// @{ 7 hidden
+use crate::exofork;
+// @}
 // @{ 0..6
 //- use crate::env::EnvTable;
 // @}
@@ -22,7 +25,7 @@ use crate::println;
 use crate::usermem::{BadAddress, UserRange};
 
 /// How a system call can fail.
-enum Failure {
+pub enum Failure {
     /// Refused: the caller gets the error back.
     Error(Error),
     /// The caller broke the interface: it is destroyed.
@@ -73,8 +76,13 @@ fn run(envs: &mut EnvTable, cur: usize, call: Syscall, a: [u64; 5]) -> Result<i6
         Syscall::Yield => sys_yield(envs, cur),
         Syscall::GetCpu => Ok(cpu::id() as i64),
         // @}
-        // INTERIM (removed when chapter 7 lands in the kernel): not yet implemented.
-        _ => Err(Failure::Error(Error::Inval)),
+        // @{ 7 exofork_calls
+        Syscall::Exofork => exofork::sys_exofork(envs, cur),
+        Syscall::EnvSetStatus => exofork::sys_env_set_status(envs, a[0] as u32, a[1]),
+        Syscall::PageAlloc => exofork::sys_page_alloc(envs, a[0] as u32, a[1], a[2]),
+        Syscall::PageMap => exofork::sys_page_map(envs, a),
+        Syscall::PageUnmap => exofork::sys_page_unmap(envs, a[0] as u32, a[1]),
+        // @}
     }
 }
 
