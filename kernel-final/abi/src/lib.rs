@@ -41,10 +41,14 @@ pub enum Syscall {
     /// Unmap the page at `va` in an environment.
     PageUnmap = 9,
     // @}
+    // @{ 8 abi_upcall
+    /// Set the function an environment's page faults are delivered to (see `UTrapframe`).
+    EnvSetPgfaultUpcall = 11,
+    // @}
 }
 
 impl Syscall {
-    /// Every system call, in number order.
+    /// Every system call.
     pub const ALL: &'static [Syscall] = &[
         Syscall::Cputs,
         Syscall::Cgetc,
@@ -60,6 +64,9 @@ impl Syscall {
         Syscall::PageAlloc,
         Syscall::PageMap,
         Syscall::PageUnmap,
+        // @}
+        // @{ 8 hidden
+        Syscall::EnvSetPgfaultUpcall,
         // @}
     ];
 
@@ -153,7 +160,60 @@ pub mod perm {
     pub const AVAIL: u64 = 0b111 << 9;
     /// Every bit a system call accepts; `P | U` must always be among them.
     pub const SYSCALL: u64 = P | W | U | AVAIL;
+    // @{ 9 abi_cow
+    /// Copy-on-write: an available bit the user library's `fork` uses to mark pages it shares
+    /// read-only, to be copied on the first write (JOS's `PTE_COW`).
+    pub const COW: u64 = 1 << 11;
+    // @}
 }
+// @}
+
+// @{ 8 abi_utrapframe
+/// The general registers, in the order the kernel's trap frame keeps them.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PushRegs {
+    pub r15: u64,
+    pub r14: u64,
+    pub r13: u64,
+    pub r12: u64,
+    pub r11: u64,
+    pub r10: u64,
+    pub r9: u64,
+    pub r8: u64,
+    pub rbp: u64,
+    pub rdi: u64,
+    pub rsi: u64,
+    pub rdx: u64,
+    pub rcx: u64,
+    pub rbx: u64,
+    pub rax: u64,
+}
+
+/// What the kernel pushes on the user exception stack for a page fault (JOS's `UTrapframe`):
+/// everything the handler needs to know, and everything the upcall needs to resume the
+/// faulting code exactly where and as it was.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct UTrapframe {
+    /// The faulting address (CR2).
+    pub fault_va: u64,
+    /// The page-fault error code (bit 0: protection, 1: write, 2: user).
+    pub err: u64,
+    /// The general registers at the time of the fault.
+    pub regs: PushRegs,
+    /// The faulting instruction.
+    pub rip: u64,
+    /// The flags at the time of the fault.
+    pub rflags: u64,
+    /// The stack pointer at the time of the fault.
+    pub rsp: u64,
+}
+const _: () = assert!(size_of::<UTrapframe>() == 20 * 8);
+
+/// The bytes below a stack pointer that x86_64 code may use without moving it (the System V
+/// ABI's red zone). A frame pushed below a trap-time stack pointer must leave them alone.
+pub const RED_ZONE: u64 = 128;
 // @}
 
 /// The user address-space layout (addresses are user virtual addresses).
@@ -178,6 +238,19 @@ pub mod layout {
     pub const UTOP: u64 = 0x0000_7f80_0000_0000;
     /// The top of the one-page user exception stack.
     pub const UXSTACKTOP: u64 = UTOP;
+    // @{ 9 abi_uvpt
+    /// The read-only view of the environment's own page tables: PML4 slot 255 points at the
+    /// PML4 itself, so the page tables of the lower half appear here as ordinary (read-only)
+    /// memory. The entry for `va` at each level, as an array of `u64` indexed by `va`'s page
+    /// number shifted right by 0, 9, 18 and 27 bits:
+    pub const UVPT: u64 = UTOP;
+    /// The page directories' entries (indexed by `va >> 21`).
+    pub const UVPD: u64 = UVPT + (255 << 30);
+    /// The page-directory-pointer tables' entries (indexed by `va >> 30`).
+    pub const UVPDPT: u64 = UVPD + (255 << 21);
+    /// The PML4's entries (indexed by `va >> 39`).
+    pub const UVPML4: u64 = UVPDPT + (255 << 12);
+    // @}
     /// The top of the normal user stack (below the exception stack and a guard page).
     pub const USTACKTOP: u64 = UTOP - 2 * PGSIZE;
     /// Where user programs are linked.

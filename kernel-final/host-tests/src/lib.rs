@@ -64,6 +64,19 @@ pub mod cpu {
         0
     }
 
+    /// Waiting on the host: let the thread holding the lock run (the test threads may
+    /// outnumber the cores, and a ticket lock's next owner may be descheduled).
+    #[cfg(test)]
+    pub fn relax() {
+        std::thread::yield_now();
+    }
+
+    /// Outside the tests nothing spins.
+    #[cfg(not(test))]
+    pub fn relax() {
+        core::hint::spin_loop();
+    }
+
     /// Interrupts need no turning off on the host.
     pub struct IrqOff;
 

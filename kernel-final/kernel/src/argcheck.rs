@@ -1,4 +1,5 @@
 // @file 7
+// @{ argcheck_doc
 //! Checking the page arguments of the exokernel system calls (JOS's `sys_page_*` rules).
 //!
 //! A page address must be page-aligned and below `UTOP` (the user may not map the exception
@@ -9,7 +10,9 @@
 //!
 //! Pure logic, unit-tested on the host.
 #![deny(unsafe_code)]
+// @}
 
+// @{ argcheck_rules
 use abi::Error;
 use abi::layout::UTOP;
 use abi::perm;
@@ -33,7 +36,9 @@ pub fn user_perm(bits: u64) -> Result<PteFlags, Error> {
     }
     Ok(PteFlags::from_bits_retain(bits))
 }
+// @}
 
+// @{ argcheck_tests
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,3 +76,4 @@ mod tests {
         assert_eq!(user_perm(pu | 1 << 8), Err(Error::Inval), "nor global");
     }
 }
+// @}

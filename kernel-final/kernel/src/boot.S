@@ -93,7 +93,7 @@ boot_entry64:
 
     .section .boot.data, "aw"
     .p2align 12
-    # @{{ 3 hidden
+    # @{{ 3 boot_pml4_global
     .global boot_pml4               # application processors start on these tables too
     # @}}
 # @{{ boot_pml4

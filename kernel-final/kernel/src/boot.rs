@@ -24,6 +24,7 @@ pub struct Stack(UnsafeCell<[u8; BOOT_STACK_SIZE]>);
 // on it uses it through its stack pointer only.
 unsafe impl Sync for Stack {}
 
+// @{ boot_stack
 /// The boot CPU's stack (and, in this chapter, the kernel stack for traps from user mode).
 pub static BOOT_STACK: Stack = Stack(UnsafeCell::new([0; BOOT_STACK_SIZE]));
 
@@ -35,6 +36,7 @@ pub static BOOT_STACK: Stack = Stack(UnsafeCell::new([0; BOOT_STACK_SIZE]));
 //-     }
 //- }
 // @}
+// @} boot_stack
 
 global_asm!(
     include_str!("boot.S"),

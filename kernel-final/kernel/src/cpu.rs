@@ -36,8 +36,8 @@ pub fn set_apic_ids(ids: &[u8]) {
         (table, ids.len())
     });
 }
-
 // @{ 3 cpu_count
+
 /// The number of CPUs the kernel runs.
 pub fn count() -> usize {
     APIC_IDS.get().map_or(1, |&(_, n)| n)
@@ -73,6 +73,12 @@ pub fn id() -> usize {
     // @}
 }
 // @{ 5 irq_off
+
+/// Tells the CPU it is spinning (the `pause` instruction), to save power and let the lock
+/// holder's memory traffic through.
+pub fn relax() {
+    core::hint::spin_loop();
+}
 
 /// Interrupts off on this CPU while this value lives; when it is dropped they are back as they
 /// were. Values dropped in the reverse order of their making (as guards are) therefore nest.

@@ -9,7 +9,7 @@
 
 use abi::layout::{USTACKTOP, UTOP};
 use abi::{EnvId, NENV};
-// @{ 0..5
+// @{ 0..5 hidden
 //- use spin::{Mutex, MutexGuard};
 // @}
 
@@ -63,6 +63,10 @@ pub struct Env {
     pub root: Option<PhysAddr>,
     /// How many times it has been run.
     pub runs: u32,
+    // @{ 8 env_upcall
+    /// Where its page faults go (`pgfault.rs`); 0 for none.
+    pub pgfault_upcall: u64,
+    // @}
 }
 // @} env_struct
 
@@ -97,6 +101,9 @@ impl Env {
         status: EnvStatus::Free,
         root: None,
         runs: 0,
+        // @{ 8 hidden
+        pgfault_upcall: 0,
+        // @}
     };
 
     /// Its address space; panics for a free slot, which has none.
@@ -106,6 +113,7 @@ impl Env {
     }
 }
 
+// @{ env_table
 /// The environment table.
 pub struct EnvTable {
     envs: [Env; NENV],
@@ -128,6 +136,7 @@ impl EnvTable {
         }
     }
 }
+// @} env_table
 
 // @{ 0..5
 //- /// All environments, behind one lock.
@@ -201,12 +210,13 @@ impl From<NoMemory> for CreateError {
 }
 
 impl EnvTable {
+    // @{ current_env
     /// The slot this CPU is running, if any.
     pub fn current(&self) -> Option<usize> {
         // @{ 0..4
         //- self.current
         // @}
-        // @{ 4 current_env
+        // @{ 4
         percpu::this().current_env.get()
         // @}
     }
@@ -216,10 +226,11 @@ impl EnvTable {
         // @{ 0..4
         //- self.current = slot;
         // @}
-        // @{ 4 set_current_env
+        // @{ 4
         percpu::this().current_env.set(slot);
         // @}
     }
+    // @} current_env
 
     /// The id of the environment this CPU is running, or 0 (the kernel).
     pub fn current_id(&self) -> EnvId {
@@ -241,6 +252,7 @@ impl EnvTable {
         self.envs.iter().enumerate()
     }
 
+    // @{ env_lookup
     /// The slot of the live environment `id` (0 = the current one). With `check_perm`, only the
     /// current environment itself or its parent may name it (JOS's `envid2env`).
     pub fn lookup(&self, id: EnvId, check_perm: bool) -> Result<usize, abi::Error> {
@@ -260,6 +272,7 @@ impl EnvTable {
         }
         Ok(slot)
     }
+    // @} env_lookup
 
     /// Takes a free slot and sets up an environment in it with an empty user address space,
     /// not yet runnable. Prints `[parent] new env id`.
@@ -279,6 +292,9 @@ impl EnvTable {
         e.status = EnvStatus::NotRunnable;
         e.root = Some(root);
         e.runs = 0;
+        // @{ 8 hidden
+        e.pgfault_upcall = 0;
+        // @}
         e.tf = TrapFrame {
             cs: u64::from(USER_CS),
             ss: u64::from(USER_DS),

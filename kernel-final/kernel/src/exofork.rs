@@ -1,4 +1,5 @@
 // @file 7
+// @{ exofork_doc
 //! The exokernel system calls: user space builds new environments out of these (JOS lab 4,
 //! part A). `exofork` makes a blank child with a copy of the caller's registers; the page calls
 //! fill its address space; `env_set_status` lets it run.
@@ -13,7 +14,9 @@
 //! CPU running it (switching address spaces flushes the rest), so these calls refuse to touch
 //! an environment running on another CPU (`-BadEnv`): they change only the caller itself, whose
 //! CPU flushes locally, or a child that is not running, which no TLB holds.
+// @}
 
+// @{ exofork_target
 use abi::{EnvStatusArg, Error};
 
 use crate::argcheck;
@@ -31,7 +34,9 @@ fn target(envs: &EnvTable, id: u32) -> Result<usize, Error> {
         _ => Ok(slot),
     }
 }
+// @}
 
+// @{ exofork_sys_exofork
 /// Creates a child: a new environment, not runnable, with the caller's registers (so it resumes
 /// where the caller called from) and an empty address space. It returns the child's id to the
 /// caller and, once it runs, 0 to the child.
@@ -46,7 +51,9 @@ pub fn sys_exofork(envs: &mut EnvTable, cur: usize) -> Result<i64, Failure> {
     envs.get_mut(child).tf = tf;
     Ok(i64::from(envs.get(child).id))
 }
+// @}
 
+// @{ exofork_set_status
 /// Makes environment `id` runnable or not runnable.
 pub fn sys_env_set_status(envs: &mut EnvTable, id: u32, status: u64) -> Result<i64, Failure> {
     let status = match status {
@@ -58,7 +65,9 @@ pub fn sys_env_set_status(envs: &mut EnvTable, id: u32, status: u64) -> Result<i
     envs.get_mut(slot).status = status;
     Ok(0)
 }
+// @}
 
+// @{ exofork_page_alloc
 /// Maps a fresh zeroed page at `va` in environment `id`, replacing what was there.
 pub fn sys_page_alloc(envs: &mut EnvTable, id: u32, va: u64, perm: u64) -> Result<i64, Failure> {
     let (va, flags) = (argcheck::user_page(va)?, argcheck::user_perm(perm)?);
@@ -73,7 +82,9 @@ pub fn sys_page_alloc(envs: &mut EnvTable, id: u32, va: u64, perm: u64) -> Resul
         Ok(0)
     })
 }
+// @}
 
+// @{ exofork_page_map
 /// Maps the page at `srcva` in environment `src` at `dstva` in environment `dst`: both share
 /// the page from now on. A read-only page may not become writable this way.
 pub fn sys_page_map(envs: &mut EnvTable, a: [u64; 5]) -> Result<i64, Failure> {
@@ -94,7 +105,9 @@ pub fn sys_page_map(envs: &mut EnvTable, a: [u64; 5]) -> Result<i64, Failure> {
         Ok(0)
     })
 }
+// @}
 
+// @{ exofork_page_unmap
 /// Unmaps the page at `va` in environment `id`, if anything is mapped there.
 pub fn sys_page_unmap(envs: &mut EnvTable, id: u32, va: u64) -> Result<i64, Failure> {
     let va = argcheck::user_page(va)?;
@@ -102,3 +115,4 @@ pub fn sys_page_unmap(envs: &mut EnvTable, id: u32, va: u64) -> Result<i64, Fail
     pmem::with(|mem| pgtable::remove(mem, root, va));
     Ok(0)
 }
+// @}

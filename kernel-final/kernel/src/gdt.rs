@@ -9,7 +9,7 @@
 //! segment register faults with error code 0x28.
 
 use core::arch::asm;
-// @{ 0..4
+// @{ 0..4 hidden
 //- use core::cell::UnsafeCell;
 // @}
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -113,7 +113,7 @@ impl Tss {
 //-     unsafe { x86::task::load_tr(x86::segmentation::SegmentSelector::from_raw(TSS_SELECTOR)) };
 //- }
 // @}
-// @{ 3..4
+// @{ 3..4 gdt_load_ap
 //-
 //- /// Loads the GDT and kernel segments on an application processor. The TSS stays with the
 //- /// boot CPU: a TSS descriptor can be loaded by one CPU only (`ltr` marks it busy), so the APs

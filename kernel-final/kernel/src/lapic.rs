@@ -1,4 +1,5 @@
 // @file 2
+// @{ lapic_intro
 //! The local APIC: each CPU's own interrupt controller, and the CPU's identity.
 //!
 //! Intel SDM Vol. 3A, chapter 11 ("Advanced Programmable Interrupt Controller"), xAPIC mode:
@@ -22,7 +23,9 @@ use crate::addr::{PhysAddr, VirtAddr};
 use crate::pit;
 // @}
 use crate::vm;
+// @}
 
+// @{ lapic_regs
 /// The registers this kernel uses, as byte offsets (SDM Vol. 3A, Table 11-1).
 #[derive(Clone, Copy)]
 #[repr(usize)]
@@ -65,7 +68,9 @@ const SPURIOUS_ENABLE: u32 = 1 << 8;
 pub const SPURIOUS_VECTOR: u8 = 0xff;
 /// The vector for APIC error interrupts.
 pub const ERROR_VECTOR: u8 = 32 + 19;
+// @}
 
+// @{ lapic_map
 /// Where the registers are mapped, once chapter 2's set-up has run.
 static BASE: Once<VirtAddr> = Once::new();
 
@@ -74,7 +79,9 @@ static BASE: Once<VirtAddr> = Once::new();
 pub fn map(pa: PhysAddr) -> VirtAddr {
     *BASE.call_once(|| vm::map_mmio(pa, 4096))
 }
+// @}
 
+// @{ lapic_handle
 /// The local APIC of the CPU running this code.
 pub struct Lapic {
     base: NonNull<u32>,
@@ -91,7 +98,9 @@ impl Lapic {
             _this_cpu: PhantomData,
         })
     }
+    // @}
 
+    // @{ lapic_access
     fn reg(&self, r: Reg) -> VolatilePtr<'_, u32> {
         // SAFETY: `base` maps the APIC's 4 KiB register page (see `map`), every `Reg` offset is
         // a 4-byte-aligned register inside it, and xAPIC registers may be read and written at
@@ -110,7 +119,9 @@ impl Lapic {
         self.reg(r).write(value);
         self.read(Reg::Id);
     }
+    // @}
 
+    // @{ lapic_identity
     /// This CPU's APIC id.
     pub fn id(&self) -> u8 {
         (self.read(Reg::Id) >> 24) as u8
@@ -125,7 +136,9 @@ impl Lapic {
     pub fn lvt_entries(&self) -> u32 {
         (self.read(Reg::Version) >> 16 & 0xff) + 1
     }
+    // @}
 
+    // @{ lapic_init
     /// Sets the APIC up for this kernel: enabled, every local interrupt source masked, errors
     /// cleared, all interrupt priorities accepted. Each CPU runs this on its own APIC.
     pub fn init(&self) {
@@ -153,8 +166,9 @@ impl Lapic {
         self.write(Reg::Eoi, 0);
     }
 }
-
+// @}
 // @{ 3 ipi
+
 /// An inter-processor interrupt, ready for the interrupt command register (SDM Vol. 3A,
 /// 11.6.1). Built only by the constructors below, so a STARTUP cannot carry a bad vector and an
 /// INIT cannot forget its level bits.
@@ -198,7 +212,9 @@ impl Ipi {
         }
     }
 }
+// @}
 
+// @{ 3 start_ap
 impl Lapic {
     /// Sends an IPI and waits until the APIC has accepted it.
     pub fn send(&self, ipi: Ipi) {

@@ -32,6 +32,9 @@ mod mp;
 // @{ 4 hidden
 mod percpu;
 // @}
+// @{ 8 hidden
+mod pgfault;
+// @}
 mod pgtable;
 mod pic;
 // @{ 3 hidden
@@ -63,7 +66,7 @@ mod vm;
 
 use core::panic::PanicInfo;
 
-// @{ 0..4
+// @{ 0..4 hidden
 //- use boot::{BOOT_STACK, BootInfo};
 // @}
 // @{ 4 hidden
@@ -77,6 +80,7 @@ use qemu::ExitCode;
 // @{ kmain
 /// The kernel proper, on the boot CPU, after `boot_main`.
 fn kmain(mut info: BootInfo) -> ! {
+    // @{ percpu_bsp
     // @{ 0..4
     //- gdt::init(BOOT_STACK.top());
     // @}
@@ -84,9 +88,10 @@ fn kmain(mut info: BootInfo) -> ! {
     pic::init();
     let ram_end = pmem::init(&mut info.memory);
     vm::init(ram_end);
-    // @{ 4 percpu_bsp
+    // @{ 4
     percpu::init(0);
     // @}
+    // @} percpu_bsp
     // @{ 1 mp_probe
     let smp = mp::probe(&|pa: u64, buf: &mut [u8]| {
         let end = pa.checked_add(buf.len() as u64);
@@ -144,7 +149,8 @@ fn kmain(mut info: BootInfo) -> ! {
         lapic.lvt_entries()
     );
     // @}
-    // @{ 5 bsp_lock
+    // @{ bsp_lock
+    // @{ 5
     // The big kernel lock, before any other CPU runs kernel code; `sched::schedule` lets go of it
     // when this CPU enters user mode.
     let mut envs = env::lock();
@@ -162,7 +168,9 @@ fn kmain(mut info: BootInfo) -> ! {
     // @{ 0..5
     //- let mut envs = env::lock();
     // @}
-    // @{ 4 selftest_option
+    // @} bsp_lock
+    // @{ selftest_option
+    // @{ 4
     if cmdline
         .split_whitespace()
         .any(|word| word == selftest::KSTACK_OVERFLOW)
@@ -176,12 +184,13 @@ fn kmain(mut info: BootInfo) -> ! {
     // @{ 0..4
     //- for name in cmdline.split_whitespace() {
     // @}
-    // @{ 4 hidden
+    // @{ 4
     for name in cmdline
         .split_whitespace()
         .filter(|word| !selftest::is_option(word))
     {
         // @}
+        // @} selftest_option
         let Some(image) = programs::find(name) else {
             println!("kernel: unknown program '{name}'; the programs are:");
             for p in programs::names() {

@@ -1,4 +1,5 @@
 // @file 4
+// @{ percpu_doc
 //! Per-CPU state: one structure per CPU, reached through the GS base register.
 //!
 //! Each CPU needs things of its own: its kernel stack for traps from user mode (in its own TSS,
@@ -14,7 +15,9 @@
 //! The one way in is [`this`], which returns a `ThisCpu` handle (`thiscpu.rs`): it cannot be
 //! sent to another CPU. Fields a CPU changes at run time are `Cell`s: only their own CPU touches
 //! them, with interrupts off, so no lock is needed.
+// @}
 
+// @{ 4 hidden
 use core::arch::asm;
 use core::cell::{Cell, UnsafeCell};
 use core::mem::offset_of;
@@ -23,7 +26,9 @@ use crate::gdt::{self, Tss};
 use crate::mp::MAX_CPUS;
 use crate::thiscpu::ThisCpu;
 use crate::{println, vm};
+// @}
 
+// @{ io_bitmap
 /// The I/O permission bitmap's size: one bit per port, 65536 ports.
 const IO_BITMAP_BYTES: usize = 65536 / 8;
 
@@ -38,7 +43,9 @@ struct TssWithIoBitmap {
 }
 const _: () = assert!(offset_of!(TssWithIoBitmap, io_bitmap) == 104);
 const _: () = assert!(offset_of!(TssWithIoBitmap, terminator) == 104 + IO_BITMAP_BYTES);
+// @}
 
+// @{ percpu_struct
 /// One CPU's own state.
 #[repr(C)]
 pub struct PerCpu {
@@ -86,7 +93,9 @@ impl PerCpu {
 }
 
 static CPUS: [PerCpu; MAX_CPUS] = [const { PerCpu::new() }; MAX_CPUS];
+// @}
 
+// @{ percpu_init
 /// The IA32_GS_BASE MSR.
 const MSR_GS_BASE: u32 = 0xc000_0101;
 /// The IA32_KERNEL_GS_BASE MSR: the base `swapgs` exchanges with GS's.
@@ -133,7 +142,9 @@ pub fn init(cpu: usize) {
         df_stack_top.as_u64()
     );
 }
+// @}
 
+// @{ percpu_this
 /// The running CPU's state. Only valid after `init` ran on this CPU.
 pub fn this() -> ThisCpu<PerCpu> {
     let address: u64;
@@ -144,3 +155,4 @@ pub fn this() -> ThisCpu<PerCpu> {
     // SAFETY: the address is that of one of the static CPUS entries (set by `init`).
     ThisCpu::new(unsafe { &*(address as *const PerCpu) })
 }
+// @}

@@ -162,6 +162,7 @@ pub fn walk<M: Memory>(
 }
 // @} page_walk
 
+// @{ pgtable_leaf_ops
 /// The leaf entry mapping `va`, if `va` is mapped.
 pub fn lookup<M: Memory>(mem: &mut M, root: PhysAddr, va: VirtAddr) -> Option<Pte> {
     let (table, index) = walk(mem, root, va, false).ok()??;
@@ -206,6 +207,7 @@ pub fn remove<M: Memory>(mem: &mut M, root: PhysAddr, va: VirtAddr) -> Option<Pt
     mem.decref(old.addr());
     Some(old)
 }
+// @} pgtable_leaf_ops
 
 /// Maps `[va, va + size)` to `[pa, pa + size)` without touching the frames' reference counts:
 /// for memory the kernel owns outright (its image, the physical-memory window, devices).

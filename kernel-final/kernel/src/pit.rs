@@ -1,4 +1,5 @@
 // @file 3
+// @{ pit_intro
 //! Measured delays: the 8254 programmable interval timer, channel 2, polled.
 //!
 //! The processor start-up protocol (Intel MP spec, Appendix B.4; SDM Vol. 3A, 9.4.4.1) asks for
@@ -21,7 +22,9 @@ const COMMAND: u16 = 0x43;
 const CONTROL: u16 = 0x61;
 /// Channel 2 (bits 7-6 = 10), low byte then high byte (5-4 = 11), mode 0 (3-1), binary (0).
 const CHANNEL2_MODE0: u8 = 0b1011_0000;
+// @}
 
+// @{ pit_delay
 /// Waits at least `us` microseconds.
 pub fn delay_us(us: u64) {
     let mut ticks = (us * PIT_HZ).div_ceil(1_000_000);
@@ -48,3 +51,4 @@ fn one_shot(ticks: u16) {
         }
     }
 }
+// @}

@@ -1,4 +1,5 @@
 // @file 6
+// @{ roundrobin_doc
 //! The round-robin rule: which environment a CPU runs next (JOS's `sched_yield`).
 //!
 //! Search the environment table circularly, starting just after the environment this CPU ran
@@ -9,7 +10,9 @@
 //!
 //! Pure logic over a view of the table, unit-tested on the host; `sched.rs` applies it.
 #![deny(unsafe_code)]
+// @}
 
+// @{ roundrobin_rule
 /// What the rule needs to know about a slot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SlotState {
@@ -35,7 +38,9 @@ pub fn pick_next(
         .find(|&s| state(s) == SlotState::Runnable);
     runnable.or(last.filter(|&l| state(l) == SlotState::RunningOn(me)))
 }
+// @}
 
+// @{ roundrobin_tests
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,3 +89,4 @@ mod tests {
         assert_eq!(pick(&[], None, 0), None);
     }
 }
+// @}

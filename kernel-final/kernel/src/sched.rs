@@ -10,6 +10,7 @@
 //! CPU that finds nothing left anywhere (nothing runnable, running or dying) ends the run.
 // @}
 
+// @{ sched_uses
 // @{ 6 hidden
 use abi::NENV;
 
@@ -29,6 +30,7 @@ use crate::qemu::{self, ExitCode};
 // @{ 6 hidden
 use crate::roundrobin::{self, SlotState};
 // @}
+// @} sched_uses
 // @{ 5 hidden
 use crate::smp;
 // @}

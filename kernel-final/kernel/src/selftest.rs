@@ -1,4 +1,5 @@
 // @file 4
+// @{ selftest_doc
 //! Self-tests: protections the kernel proves on request, from the kernel command line.
 //!
 //! A guard page is only worth something if hitting it is caught. `selftest=kstack-overflow` on
@@ -8,13 +9,17 @@
 //! (the TSS's IST 1, see `percpu.rs`), where `trap.rs` recognises the guard page and reports a
 //! stack overflow. Without the separate stack the double fault would fail too, and the machine
 //! would reset without a word (a triple fault).
+// @}
 
+// @{ 4 hidden
 use core::arch::asm;
 use core::hint::black_box;
 
 use crate::percpu;
 use crate::println;
+// @}
 
+// @{ selftest_words
 /// The command-line word that asks for the kernel-stack overflow test.
 pub const KSTACK_OVERFLOW: &str = "selftest=kstack-overflow";
 
@@ -22,7 +27,9 @@ pub const KSTACK_OVERFLOW: &str = "selftest=kstack-overflow";
 pub fn is_option(word: &str) -> bool {
     word.contains('=')
 }
+// @}
 
+// @{ selftest_recurse
 /// Overflows this CPU's kernel stack on purpose; never returns (the kernel panics).
 pub fn kstack_overflow() -> ! {
     let cpu = percpu::this();
@@ -55,3 +62,4 @@ extern "C" fn recurse() -> ! {
     deeper(0);
     unreachable!("selftest: the stack never ran out")
 }
+// @}

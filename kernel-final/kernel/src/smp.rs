@@ -1,4 +1,5 @@
 // @file 3
+// @{ smp_intro
 //! Waking the application processors (APs).
 //!
 //! At reset only the bootstrap processor (BSP) runs; the others wait for a STARTUP IPI
@@ -17,25 +18,31 @@ use core::sync::atomic::{AtomicBool, Ordering};
 use crate::addr::PhysAddr;
 use crate::lapic::{Ipi, Lapic};
 use crate::mp::MAX_CPUS;
-// @{ 3..4
+// @{ 3..4 hidden
 //- use crate::{cpu, gdt, pit, println, qemu, trap, vm};
 // @}
-// @{ 4..5
+// @} smp_intro
+// @{ 4..5 hidden
 //- use crate::{cpu, percpu, pit, println, qemu, trap, vm};
 // @}
-// @{ 5..6
+// @{ smp_uses_sched
+// @{ 5..6 hidden
 //- use crate::{cpu, env, percpu, pit, println, qemu, trap, vm};
 // @}
 // @{ 6 hidden
 use crate::{cpu, env, percpu, pit, println, qemu, sched, trap, vm};
 // @}
+// @} smp_uses_sched
 
+// @{ smp_consts
 /// Where the trampoline is copied: a page of low memory (JOS uses the same page).
 pub const TRAMPOLINE_PAGE: PhysAddr = PhysAddr::new(0x7000);
 
 /// How long the BSP waits for an AP to report in.
 pub const START_TIMEOUT_US: u64 = 100_000;
+// @}
 
+// @{ tramp_params_struct
 /// The trampoline's parameters, at `trampoline_params` in the copied page.
 #[repr(C)]
 struct TrampolineParams {
@@ -48,7 +55,9 @@ struct TrampolineParams {
     /// The AP's CPU number.
     cpu: u64,
 }
+// @}
 
+// @{ tramp_operands
 global_asm!(
     include_str!("trampoline.S"),
     tramp_page = const TRAMPOLINE_PAGE.as_u64(),
@@ -69,7 +78,9 @@ unsafe extern "C" {
     static trampoline_params: u8;
     static trampoline_end: u8;
 }
+// @}
 
+// @{ copy_trampoline
 /// Which CPUs have reported in.
 static ONLINE: [AtomicBool; MAX_CPUS] = [const { AtomicBool::new(false) }; MAX_CPUS];
 
@@ -84,7 +95,9 @@ pub fn boot_aps() {
     unsafe { core::ptr::copy_nonoverlapping(start, page, len) };
     let params_at = &raw const trampoline_params as usize - start as usize;
     let params = page.wrapping_add(params_at).cast::<TrampolineParams>();
+    // @}
 
+    // @{ start_each_ap
     let lapic = Lapic::this_cpu().expect("smp: local APIC not mapped");
     ONLINE[0].store(true, Ordering::Release);
     for cpu in 1..cpu::count() {
@@ -108,7 +121,9 @@ pub fn boot_aps() {
         }
     }
 }
+// @}
 
+// @{ wait_online
 /// Waits, with the PIT as the clock, until `cpu` has reported in or the timeout has passed.
 fn wait_online(cpu: usize) -> bool {
     const STEP_US: u64 = 100;
@@ -120,7 +135,9 @@ fn wait_online(cpu: usize) -> bool {
     }
     ONLINE[cpu].load(Ordering::Acquire)
 }
+// @}
 
+// @{ ap_main
 /// Where an AP arrives from the trampoline, on its own kernel stack and the kernel page tables.
 extern "C" fn ap_main(cpu: u64) -> ! {
     let cpu = cpu as usize;
@@ -156,6 +173,7 @@ extern "C" fn ap_main(cpu: u64) -> ! {
     // @}
     // @}
 }
+// @} ap_main
 // @{ 5 halting
 
 /// Which CPUs have halted for good.

@@ -1,4 +1,5 @@
 // @file 5
+// @{ spin_doc
 //! Spinlocks that own their data, know which CPU holds them, and keep interrupts off while held.
 //!
 //! The data a lock protects lives *inside* the lock: the only way to reach it is the guard that
@@ -21,14 +22,18 @@
 //!
 //! Compiled on the host too (with a stand-in `cpu` module), for the unit tests and the
 //! trybuild tests of the type rules.
+// @}
 
+// @{ 5 hidden
 use core::cell::UnsafeCell;
 use core::marker::PhantomData;
 use core::ops::{Deref, DerefMut};
 use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 use crate::cpu;
+// @}
 
+// @{ spin_types
 /// The holder of a free lock.
 const FREE: usize = usize::MAX;
 
@@ -55,7 +60,9 @@ pub struct SpinGuard<'a, T> {
     _irq: cpu::IrqOff,
     _stays_here: PhantomData<*const ()>,
 }
+// @}
 
+// @{ spin_lock
 impl<T> SpinLock<T> {
     /// A free lock called `name` around `data`.
     pub const fn new(name: &'static str, data: T) -> SpinLock<T> {
@@ -80,7 +87,7 @@ impl<T> SpinLock<T> {
         }
         let ticket = self.next_ticket.fetch_add(1, Ordering::Relaxed);
         while self.serving.load(Ordering::Acquire) != ticket {
-            core::hint::spin_loop();
+            cpu::relax();
         }
         self.holder.store(me, Ordering::Relaxed);
         SpinGuard {
@@ -89,7 +96,9 @@ impl<T> SpinLock<T> {
             _stays_here: PhantomData,
         }
     }
+    // @}
 
+    // @{ spin_holder
     /// Whether the running CPU holds the lock.
     pub fn holding(&self) -> bool {
         self.holder.load(Ordering::Relaxed) == cpu::id()
@@ -101,7 +110,9 @@ impl<T> SpinLock<T> {
         (h != FREE).then_some(h)
     }
 }
+// @}
 
+// @{ spin_access
 impl<T> Deref for SpinGuard<'_, T> {
     type Target = T;
 
@@ -117,7 +128,9 @@ impl<T> DerefMut for SpinGuard<'_, T> {
         unsafe { &mut *self.lock.data.get() }
     }
 }
+// @}
 
+// @{ spin_release
 impl<T> Drop for SpinGuard<'_, T> {
     fn drop(&mut self) {
         assert!(
@@ -129,7 +142,9 @@ impl<T> Drop for SpinGuard<'_, T> {
         self.lock.serving.fetch_add(1, Ordering::Release);
     }
 }
+// @}
 
+// @{ spin_tests
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,3 +188,4 @@ mod tests {
         let _b = lock.lock();
     }
 }
+// @}

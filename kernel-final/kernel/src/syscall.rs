@@ -12,6 +12,10 @@ use crate::console;
 // @{ 7 hidden
 use crate::exofork;
 // @}
+// @{ 8 hidden
+use crate::pgfault;
+// @}
+// @{ syscall_uses_env
 // @{ 0..6
 //- use crate::env::EnvTable;
 // @}
@@ -19,6 +23,7 @@ use crate::exofork;
 use crate::cpu;
 use crate::env::{EnvStatus, EnvTable};
 // @}
+// @} syscall_uses_env
 use crate::pgtable::PteFlags;
 use crate::pmem;
 use crate::println;
@@ -83,6 +88,12 @@ fn run(envs: &mut EnvTable, cur: usize, call: Syscall, a: [u64; 5]) -> Result<i6
         Syscall::PageMap => exofork::sys_page_map(envs, a),
         Syscall::PageUnmap => exofork::sys_page_unmap(envs, a[0] as u32, a[1]),
         // @}
+        // @{ 8 upcall_call
+        Syscall::EnvSetPgfaultUpcall => Ok(pgfault::sys_env_set_pgfault_upcall(
+            envs,
+            a[0] as u32,
+            a[1],
+        )?), // @}
     }
 }
 

@@ -1,4 +1,5 @@
 // @file 4
+// @{ thiscpu
 //! The type rule for per-CPU data: a handle to *this* CPU's state never leaves this CPU.
 //!
 //! `percpu::this()` hands out a [`ThisCpu`]: a shared borrow of the running CPU's per-CPU
@@ -37,3 +38,4 @@ impl<T: 'static> Deref for ThisCpu<T> {
         self.data
     }
 }
+// @}

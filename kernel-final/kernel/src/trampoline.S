@@ -1,4 +1,5 @@
 # @file 3
+# @{{ tramp_header
 # trampoline.S: where an application processor starts, from real mode to Rust in long mode.
 #
 # Entry state: a STARTUP IPI with vector {tramp_page} >> 12 starts the AP in 16-bit real mode at
@@ -18,7 +19,9 @@
 #
 # Everything before trampoline_end runs at the copy's address, not where it was linked, so it
 # addresses itself as {tramp_page} + (label - trampoline_start).
+# @}}
 
+# @{{ tramp_16
     .text
     .code16
     .global trampoline_start
@@ -34,7 +37,9 @@ trampoline_start:
     orl $1, %eax
     movl %eax, %cr0
     ljmpl $0x08, ${tramp_page} + (trampoline_32 - trampoline_start)
+# @}}
 
+# @{{ tramp_32
     .code32
 trampoline_32:
     movw $0x10, %ax
@@ -54,12 +59,16 @@ trampoline_32:
     orl ${cr0_bits}, %eax
     movl %eax, %cr0
     ljmp $0x18, ${tramp_page} + (trampoline_64 - trampoline_start)
+# @}}
 
+# @{{ tramp_64
     .code64
 trampoline_64:
     movabsq $trampoline_high, %rax
     jmp *%rax
+# @}}
 
+# @{{ tramp_gdt
     .p2align 3
 trampoline_gdt:
     .quad 0                         # null
@@ -69,14 +78,18 @@ trampoline_gdt:
 trampoline_gdt_pointer:
     .word trampoline_gdt_pointer - trampoline_gdt - 1
     .long {tramp_page} + (trampoline_gdt - trampoline_start)
+# @}}
 
+# @{{ tramp_params
     .p2align 3
     .global trampoline_params
 trampoline_params:
     .fill {params_size}, 1, 0
     .global trampoline_end
 trampoline_end:
+# @}}
 
+# @{{ tramp_high
 # The rest runs where it is linked, in the upper half (boot_pml4 maps it).
 trampoline_high:
     movq {tramp_page} + (trampoline_params - trampoline_start) + {p_root}, %rax
@@ -88,3 +101,4 @@ trampoline_high:
     xorl %ebp, %ebp
     callq *%rcx
     ud2
+# @}}

@@ -16,14 +16,21 @@ use core::mem::offset_of;
 
 use spin::Once;
 
+// @{ trap_uses_env
 // @{ 0..6
 //- use crate::env::{self, EnvTable};
 // @}
 // @{ 6 hidden
 use crate::env::{self, EnvStatus, EnvTable};
 // @}
+// @} trap_uses_env
 use crate::gdt::KERNEL_CS;
-use crate::{println, sched, syscall};
+// @{ 0..8
+//- use crate::{println, sched, syscall};
+// @}
+// @{ 8 hidden
+use crate::{pgfault, println, sched, syscall};
+// @}
 
 // @{ trap_frame
 /// The state of the interrupted code, as `trapentry.S` leaves it on the kernel stack.
@@ -77,7 +84,7 @@ global_asm!(
     include_str!("trapentry.S"),
     stub_size = const STUB_SIZE,
     trap = sym trap,
-    // @{ 4 hidden
+    // @{ 4 trap_gs_offsets
     cs_from_vector = const offset_of!(TrapFrame, cs) - offset_of!(TrapFrame, vector),
     cs_from_rip = const offset_of!(TrapFrame, cs) - offset_of!(TrapFrame, rip),
     // @}
@@ -233,17 +240,22 @@ fn dispatch(envs: &mut EnvTable, cur: usize, frame: &TrapFrame) {
                 envs.get_mut(cur).tf.rax = ret as u64;
             }
         }
-        vector::PAGE_FAULT => {
-            let va = fault_address();
-            println!(
-                "[{:08x}] user fault va {:08x} ip {:08x}",
-                envs.get(cur).id,
-                va,
-                frame.rip
-            );
-            print_frame(frame);
-            envs.destroy(cur);
-        }
+        // @{ 0..8
+        //- vector::PAGE_FAULT => {
+        //-     let va = fault_address();
+        //-     println!(
+        //-         "[{:08x}] user fault va {:08x} ip {:08x}",
+        //-         envs.get(cur).id,
+        //-         va,
+        //-         frame.rip
+        //-     );
+        //-     print_frame(frame);
+        //-     envs.destroy(cur);
+        //- }
+        // @}
+        // @{ 8 trap_pgfault
+        vector::PAGE_FAULT => pgfault::user_page_fault(envs, cur, frame, fault_address()),
+        // @}
         _ => {
             print_frame(frame);
             envs.destroy(cur);

@@ -80,6 +80,28 @@ impl UserRange {
 impl CheckedRange {
     /// Calls `f` with the range's bytes, a piece per page, in order.
     pub fn for_each_chunk<M: Memory>(&self, mem: &mut M, root: PhysAddr, mut f: impl FnMut(&[u8])) {
+        self.pieces(mem, root, |piece| f(piece));
+    }
+    // @{ 8 user_write
+
+    /// Writes `bytes` (as long as the range) into the range, through the physical-memory
+    /// window. The range must have been checked writable.
+    pub fn write<M: Memory>(&self, mem: &mut M, root: PhysAddr, bytes: &[u8]) {
+        assert!(
+            bytes.len() as u64 == self.len,
+            "usermem: writing the wrong length"
+        );
+        let mut rest = bytes;
+        self.pieces(mem, root, |piece| {
+            let (now, later) = rest.split_at(piece.len());
+            piece.copy_from_slice(now);
+            rest = later;
+        });
+    }
+    // @}
+
+    /// Calls `f` with the range's memory, a piece per page, in order.
+    fn pieces<M: Memory>(&self, mem: &mut M, root: PhysAddr, mut f: impl FnMut(&mut [u8])) {
         let end = self.addr + self.len;
         let mut at = self.addr;
         while at < end {
@@ -88,7 +110,7 @@ impl CheckedRange {
             let pte = pgtable::lookup(mem, root, VirtAddr::new(page))
                 .expect("usermem: a checked page vanished (page tables changed under a check)");
             let frame = mem.frame(pte.addr());
-            f(&frame[(at - page) as usize..(chunk_end - page) as usize]);
+            f(&mut frame[(at - page) as usize..(chunk_end - page) as usize]);
             at = chunk_end;
         }
     }
@@ -140,6 +162,19 @@ mod tests {
         );
     }
 
+    // @{ 8 hidden
+    #[test]
+    fn writes_across_pages() {
+        let (mut mem, root) = setup();
+        let range = UserRange::new(0x80_0ffd, 6);
+        let r = range.check(&mut mem, root, PteFlags::empty()).unwrap();
+        r.write(&mut mem, root, b"xyzuvw");
+        let mut got = Vec::new();
+        r.for_each_chunk(&mut mem, root, |c| got.extend_from_slice(c));
+        assert_eq!(got, b"xyzuvw");
+    }
+
+    // @}
     #[test]
     fn reports_the_first_bad_address() {
         let (mut mem, root) = setup();

@@ -13,8 +13,10 @@ use spin::Mutex;
 // @}
 use spin::Once;
 
+// @{ hidden
 // @{ 0..2
 //- use crate::addr::{KERNEL_VMA, PAGE_SIZE, PHYSMAP_BASE, PhysAddr, VirtAddr};
+// @}
 // @}
 // @{ 2 hidden
 use crate::addr::{KERNEL_VMA, MMIO_BASE, MMIO_LIMIT, PAGE_SIZE, PHYSMAP_BASE, PhysAddr, VirtAddr};
@@ -22,8 +24,19 @@ use crate::addr::{KERNEL_VMA, MMIO_BASE, MMIO_LIMIT, PAGE_SIZE, PHYSMAP_BASE, Ph
 // @{ 3 hidden
 use crate::addr::{KSTACK_GUARD, KSTACK_SIZE, KSTACK_TOP};
 // @}
-use crate::pgtable::{self, Memory, NoMemory, PteFlags};
+// @{ 0..9
+//- use crate::pgtable::{self, Memory, NoMemory, PteFlags};
+// @}
+// @{ 9 hidden
+use crate::pgtable::{self, Memory, NoMemory, Pte, PteFlags};
+// @}
 use crate::pmem::{self, KernelMemory};
+
+// @{ 9 uvpt_slot
+/// The PML4 slot of the page-table view: the one just below the kernel half.
+const UVPT_SLOT: usize = 255;
+const _: () = assert!(abi::layout::UVPT == (UVPT_SLOT as u64) << 39);
+// @}
 
 /// The PML4 slots that hold the kernel half.
 const KERNEL_SLOTS: [usize; 2] = [256, 511];
@@ -106,6 +119,11 @@ pub fn new_address_space(mem: &mut KernelMemory) -> Result<PhysAddr, NoMemory> {
         let entry = mem.table(kernel).entries[slot];
         mem.table(root).entries[slot] = entry;
     }
+    // @{ 9 uvpt_entry
+    // The read-only view of its own page tables (abi::layout::UVPT): the PML4 maps itself.
+    // Without the writable bit, every table seen through it is read-only to user mode.
+    mem.table(root).entries[UVPT_SLOT] = Pte::new(root, PteFlags::PRESENT | PteFlags::USER);
+    // @}
     Ok(root)
 }
 // @} new_address_space
@@ -113,6 +131,10 @@ pub fn new_address_space(mem: &mut KernelMemory) -> Result<PhysAddr, NoMemory> {
 /// Frees an address space made by [`new_address_space`]: every user page and table, then the
 /// root. The caller must have switched away from it.
 pub fn free_address_space(mem: &mut KernelMemory, root: PhysAddr) {
+    // @{ 9 uvpt_free
+    // The self-reference is not a table of its own to free (and holds no reference).
+    mem.table(root).entries[UVPT_SLOT] = Pte::EMPTY;
+    // @}
     pgtable::free_user_half(mem, root);
     mem.decref(root);
 }
@@ -151,8 +173,8 @@ pub fn kernel_mapping(va: VirtAddr) -> Option<PteFlags> {
     pmem::with(|mem| pgtable::lookup(mem, root, va)).map(|pte| pte.flags())
 }
 // @}
-
 // @{ 3 map_stack
+
 /// Maps kernel stack slot `slot` (fresh zeroed pages, writable, never executable) and returns
 /// its top. The guard page below the stack stays unmapped. Slots never overlap the MMIO window
 /// above them; `slot` is bounded by the caller (a few per CPU).
