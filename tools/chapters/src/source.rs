@@ -226,6 +226,37 @@ pub fn parse(path: &str, text: &str, chapters: &Chapters) -> Result<TextFile> {
     Ok(file)
 }
 
+/// A file taken as it is, with no markers (compiler output, which must match byte for byte):
+/// present in every chapter, every line hidden from the book's coverage.
+pub fn verbatim(path: &str, text: &str) -> TextFile {
+    let (body, trailing_newline) = match text.strip_suffix('\n') {
+        Some(body) => (body, true),
+        None => (text, false),
+    };
+    let lines = if text.is_empty() {
+        None
+    } else {
+        Some(body.split('\n'))
+    };
+    TextFile {
+        path: path.to_string(),
+        span: Span::ALWAYS,
+        lines: lines
+            .into_iter()
+            .flatten()
+            .enumerate()
+            .map(|(i, raw)| SourceLine {
+                number: i + 1,
+                text: raw.to_string(),
+                span: Span::ALWAYS,
+                hidden: true,
+            })
+            .collect(),
+        trailing_newline,
+        snippets: Vec::new(),
+    }
+}
+
 impl TextFile {
     /// Whether the file exists in chapter `chapter`.
     pub fn present_in(&self, chapter: u32) -> bool {

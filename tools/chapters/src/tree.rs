@@ -41,6 +41,9 @@ impl SourceTree {
         let mut parsed: Vec<SourceFile> = Vec::new();
         for (path, bytes) in files {
             parsed.push(match String::from_utf8(bytes) {
+                Ok(text) if path.ends_with(".stderr") => {
+                    SourceFile::Text(source::verbatim(&path, &text))
+                }
                 Ok(text) => SourceFile::Text(source::parse(&path, &text, chapters)?),
                 Err(e) => SourceFile::Binary {
                     path,
@@ -49,6 +52,7 @@ impl SourceTree {
             });
         }
         parsed.sort_by(|a, b| a.path().cmp(b.path()));
+        follow_siblings(&mut parsed);
         if let Some(pair) = parsed.windows(2).find(|w| w[0].path() == w[1].path()) {
             return Err(Error::new(format!("{}: file given twice", pair[0].path())));
         }
@@ -128,6 +132,30 @@ impl SourceTree {
             }
         }
         out
+    }
+}
+
+/// Gives each compiler-output file (`x.stderr`, which trybuild compares byte for byte and which
+/// therefore cannot carry markers, see `source::verbatim`) the chapters of its test (`x.rs` in
+/// the same directory).
+fn follow_siblings(files: &mut [SourceFile]) {
+    let spans: BTreeMap<String, crate::marker::Span> = files
+        .iter()
+        .filter_map(|f| match f {
+            SourceFile::Text(t) if t.path.ends_with(".rs") => Some((t.path.clone(), t.span)),
+            _ => None,
+        })
+        .collect();
+    for file in files.iter_mut() {
+        let SourceFile::Text(text) = file else {
+            continue;
+        };
+        let Some(stem) = text.path.strip_suffix(".stderr") else {
+            continue;
+        };
+        if let Some(&span) = spans.get(&format!("{stem}.rs")) {
+            text.span = span;
+        }
     }
 }
 

@@ -64,6 +64,39 @@ fn files_that_appear_late_or_go_away() {
 }
 
 #[test]
+fn compiler_output_follows_its_test() {
+    let t = tree(
+        5,
+        &[
+            (
+                "cf/guard.rs",
+                "fn main() {}
+// @file 4
+",
+            ),
+            (
+                "cf/guard.stderr",
+                "error[E0277]: `*const ()` cannot be sent
+  // @{ not a marker
+",
+            ),
+            ("cf/orphan.stderr", "warning\n"),
+        ],
+    );
+    assert_eq!(text(&t, "cf/guard.stderr", 3), None);
+    let v4 = text(&t, "cf/guard.stderr", 4).unwrap();
+    assert!(
+        v4.starts_with("error[E0277]"),
+        "present from its test's chapter on"
+    );
+    assert_eq!(text(&t, "cf/guard.rs", 4).unwrap(), "fn main() {}\n");
+    assert!(
+        text(&t, "cf/orphan.stderr", 0).is_some(),
+        "without a test: every chapter"
+    );
+}
+
+#[test]
 fn file_marker_after_a_header_covers_the_header() {
     let t = tree(2, &[("m.rs", "//! Doc.\n// @file 2\nfn f() {}")]);
     assert_eq!(text(&t, "m.rs", 1), None);
