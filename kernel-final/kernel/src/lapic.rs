@@ -213,8 +213,8 @@ impl Ipi {
     }
 }
 // @}
-
 // @{ 3 start_ap
+
 impl Lapic {
     /// Sends an IPI and waits until the APIC has accepted it.
     pub fn send(&self, ipi: Ipi) {

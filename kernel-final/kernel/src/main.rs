@@ -181,6 +181,9 @@ fn kmain(mut info: BootInfo) -> ! {
     // @{ 7 baseline
     pmem::set_baseline();
     // @}
+    // @{ 9 start_clock
+    sched::start_clock();
+    // @}
     // @{ 0..4
     //- for name in cmdline.split_whitespace() {
     // @}

@@ -93,7 +93,8 @@ fn run(envs: &mut EnvTable, cur: usize, call: Syscall, a: [u64; 5]) -> Result<i6
             envs,
             a[0] as u32,
             a[1],
-        )?), // @}
+        )?),
+        // @}
     }
 }
 

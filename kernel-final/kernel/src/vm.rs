@@ -36,8 +36,8 @@ use crate::pmem::{self, KernelMemory};
 /// The PML4 slot of the page-table view: the one just below the kernel half.
 const UVPT_SLOT: usize = 255;
 const _: () = assert!(abi::layout::UVPT == (UVPT_SLOT as u64) << 39);
-// @}
 
+// @}
 /// The PML4 slots that hold the kernel half.
 const KERNEL_SLOTS: [usize; 2] = [256, 511];
 
