@@ -3,6 +3,7 @@
 //! To add a command: write `commands/NAME.rs` with a `pub fn main(repo: &Repo, args: Args) ->
 //! anyhow::Result<ExitCode>`, declare the module below and add one entry to [`COMMANDS`].
 
+mod bench;
 mod diff;
 mod grade;
 mod run;
@@ -52,6 +53,12 @@ pub const COMMANDS: &[Command] = &[
         usage: "chapter-NN chapter-MM",
         about: "show what changes from one chapter's snapshot to another's",
         main: diff::main,
+    },
+    Command {
+        name: "bench",
+        usage: "[chapter-NN|final]",
+        about: "benchmarks: warm boot to first output; dumbfork against copy-on-write fork (-icount)",
+        main: bench::main,
     },
     // The single source of truth (tools/chapters, tools/book).
     Command {
