@@ -344,6 +344,8 @@ fn env_set_status_cases(child: EnvId) {
     });
 }
 
+// @}
+// @{ badargs_child
 /// Starts the child, waits until it has tried its calls, destroys it and checks its id is
 /// dead.
 fn run_and_destroy(child: EnvId, mailbox: &AtomicU32) {
@@ -400,6 +402,8 @@ fn child_cases(parent: EnvId, mailbox: &AtomicU32) -> ! {
         sys_yield();
     }
 }
+// @}
+// @{ hidden
 
 /// Allocates pages until the kernel runs out of memory, then frees them and allocates again.
 fn out_of_memory() {
