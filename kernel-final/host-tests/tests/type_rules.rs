@@ -1,4 +1,5 @@
 // @file 4
+// @{ type_rules
 //! The kernel's type-level rules, shown by programs that must not compile (trybuild): each file
 //! in `tests/compile_fail/` breaks one rule, and its `.stderr` holds the compiler's refusal.
 //! The messages depend on the compiler version, which `rust-toolchain.toml` pins.
@@ -7,3 +8,4 @@
 fn type_rules() {
     trybuild::TestCases::new().compile_fail("tests/compile_fail/*.rs");
 }
+// @}

@@ -27,8 +27,8 @@ unsafe impl Sync for Stack {}
 // @{ boot_stack
 /// The boot CPU's stack (and, in this chapter, the kernel stack for traps from user mode).
 pub static BOOT_STACK: Stack = Stack(UnsafeCell::new([0; BOOT_STACK_SIZE]));
-
 // @{ 0..4
+
 //- impl Stack {
 //-     /// The address just above the stack, where `%rsp` starts.
 //-     pub fn top(&'static self) -> u64 {

@@ -1,4 +1,5 @@
 // @file 4
+// @{ ioport
 //! Tries to use an I/O port from user mode.
 //!
 //! User programs run with I/O privilege level 0, so the CPU checks every `in` and `out` against
@@ -23,3 +24,4 @@ fn umain() {
     }
     println!("I wrote to port 0xf4!");
 }
+// @}
