@@ -2,8 +2,8 @@
 // @{ argcheck_doc
 //! Checking the page arguments of the exokernel system calls (JOS's `sys_page_*` rules).
 //!
-//! A page address must be page-aligned and below `UTOP` (the user may not map the exception
-//! stack's neighbourhood, the page-table view, or anything of the kernel's). Permissions must
+//! A page address must be page-aligned and below `UTOP` (above it lie the page-table view of
+//! chapter 9 and everything of the kernel's). Permissions must
 //! include `P` and `U` and nothing outside `perm::SYSCALL` (so never a cache-control bit, a
 //! global bit or "no-execute" games). Violations are errors returned to the caller (`-Inval`),
 //! not faults: the arguments are plain numbers, and nothing is touched before they are checked.

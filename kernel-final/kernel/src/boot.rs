@@ -25,7 +25,11 @@ pub struct Stack(UnsafeCell<[u8; BOOT_STACK_SIZE]>);
 unsafe impl Sync for Stack {}
 
 // @{ boot_stack
-/// The boot CPU's stack (and, in this chapter, the kernel stack for traps from user mode).
+/// The boot CPU's stack, for `kmain`.
+// @{ 0..4
+//- ///
+//- /// It is also the kernel stack for traps from user mode, until each CPU gets its own (chapter 4).
+// @}
 pub static BOOT_STACK: Stack = Stack(UnsafeCell::new([0; BOOT_STACK_SIZE]));
 // @{ 0..4
 

@@ -264,7 +264,14 @@ impl EnvTable {
         }
         let slot = envid::index_of(id);
         let e = &self.envs[slot];
-        if e.status == EnvStatus::Free || e.id != id {
+        // @{ 0..6
+        //- if e.status == EnvStatus::Free || e.id != id {
+        // @}
+        // @{ 6 lookup_dying
+        // A dying environment is as good as gone: nothing may act on it any more (a second
+        // destroy would free it under the CPU still running it).
+        if matches!(e.status, EnvStatus::Free | EnvStatus::Dying) || e.id != id {
+            // @}
             return Err(abi::Error::BadEnv);
         }
         if check_perm && slot != cur && e.parent != self.envs[cur].id {

@@ -100,8 +100,9 @@ fn slot_state(e: &Env) -> SlotState {
 // @}
 // @{ 5 sched_halt
 
-/// Nothing for this CPU to run: the run is over. The lock goes first, so that the other CPUs
-/// can finish what they are doing, and the run ends when they have all halted.
+/// Nothing for this CPU to run. When nothing is left to run anywhere, the run is over: the lock
+/// goes first, so that the other CPUs can finish what they are doing, and the run ends when they
+/// have all halted.
 fn halt(envs: EnvGuard) -> ! {
     // @{ 6 sched_halt_idle
     // Other CPUs still have environments to run (or to free): this one is idle, and halts
