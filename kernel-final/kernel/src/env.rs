@@ -255,7 +255,9 @@ impl EnvTable {
     // @{ env_lookup
     /// The slot of the live environment `id` (0 = the current one). With `check_perm`, only the
     /// current environment itself or its parent may name it (JOS's `envid2env`).
-    pub fn lookup(&self, id: EnvId, check_perm: bool) -> Result<usize, abi::Error> {
+    pub fn lookup(&self, id: u64, check_perm: bool) -> Result<usize, abi::Error> {
+        // An id is 32 bits; a wider number is no id (and must not name one by truncation).
+        let id = EnvId::try_from(id).map_err(|_| abi::Error::BadEnv)?;
         let cur = self
             .current()
             .expect("env: lookup with no current environment");

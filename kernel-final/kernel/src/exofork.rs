@@ -27,7 +27,7 @@ use crate::pmem;
 use crate::syscall::Failure;
 
 /// The environment `id` names, if the caller (in `cur`) may change its address space now.
-fn target(envs: &EnvTable, id: u32) -> Result<usize, Error> {
+fn target(envs: &EnvTable, id: u64) -> Result<usize, Error> {
     let slot = envs.lookup(id, true)?;
     match envs.get(slot).status {
         EnvStatus::Running { cpu } if cpu != cpu::id() => Err(Error::BadEnv),
@@ -55,7 +55,7 @@ pub fn sys_exofork(envs: &mut EnvTable, cur: usize) -> Result<i64, Failure> {
 
 // @{ exofork_set_status
 /// Makes environment `id` runnable or not runnable.
-pub fn sys_env_set_status(envs: &mut EnvTable, id: u32, status: u64) -> Result<i64, Failure> {
+pub fn sys_env_set_status(envs: &mut EnvTable, id: u64, status: u64) -> Result<i64, Failure> {
     let status = match status {
         s if s == EnvStatusArg::Runnable as u64 => EnvStatus::Runnable,
         s if s == EnvStatusArg::NotRunnable as u64 => EnvStatus::NotRunnable,
@@ -69,7 +69,7 @@ pub fn sys_env_set_status(envs: &mut EnvTable, id: u32, status: u64) -> Result<i
 
 // @{ exofork_page_alloc
 /// Maps a fresh zeroed page at `va` in environment `id`, replacing what was there.
-pub fn sys_page_alloc(envs: &mut EnvTable, id: u32, va: u64, perm: u64) -> Result<i64, Failure> {
+pub fn sys_page_alloc(envs: &mut EnvTable, id: u64, va: u64, perm: u64) -> Result<i64, Failure> {
     let (va, flags) = (argcheck::user_page(va)?, argcheck::user_perm(perm)?);
     let root = envs.get(target(envs, id)?).root();
     pmem::with(|mem| {
@@ -91,8 +91,8 @@ pub fn sys_page_map(envs: &mut EnvTable, a: [u64; 5]) -> Result<i64, Failure> {
     let [src, srcva, dst, dstva, perm] = a;
     let (srcva, dstva) = (argcheck::user_page(srcva)?, argcheck::user_page(dstva)?);
     let flags = argcheck::user_perm(perm)?;
-    let src_root = envs.get(target(envs, src as u32)?).root();
-    let dst_root = envs.get(target(envs, dst as u32)?).root();
+    let src_root = envs.get(target(envs, src)?).root();
+    let dst_root = envs.get(target(envs, dst)?).root();
     pmem::with(|mem| {
         let pte = pgtable::lookup(mem, src_root, srcva).ok_or(Error::Inval)?;
         if !pte.flags().contains(PteFlags::USER) {
@@ -109,7 +109,7 @@ pub fn sys_page_map(envs: &mut EnvTable, a: [u64; 5]) -> Result<i64, Failure> {
 
 // @{ exofork_page_unmap
 /// Unmaps the page at `va` in environment `id`, if anything is mapped there.
-pub fn sys_page_unmap(envs: &mut EnvTable, id: u32, va: u64) -> Result<i64, Failure> {
+pub fn sys_page_unmap(envs: &mut EnvTable, id: u64, va: u64) -> Result<i64, Failure> {
     let va = argcheck::user_page(va)?;
     let root = envs.get(target(envs, id)?).root();
     pmem::with(|mem| pgtable::remove(mem, root, va));

@@ -142,7 +142,7 @@ fn as_bytes(utf: &UTrapframe) -> &[u8] {
 /// Sets environment `id`'s page-fault upcall (the caller or its child).
 pub fn sys_env_set_pgfault_upcall(
     envs: &mut EnvTable,
-    id: u32,
+    id: u64,
     upcall: u64,
 ) -> Result<i64, abi::Error> {
     let slot = envs.lookup(id, true)?;

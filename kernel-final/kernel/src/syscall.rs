@@ -76,24 +76,20 @@ fn run(envs: &mut EnvTable, cur: usize, call: Syscall, a: [u64; 5]) -> Result<i6
         Syscall::Cputs => sys_cputs(envs, cur, UserRange::new(a[0], a[1])),
         Syscall::Cgetc => Ok(console::read_byte().map_or(0, i64::from)),
         Syscall::GetEnvId => Ok(i64::from(envs.get(cur).id)),
-        Syscall::EnvDestroy => sys_env_destroy(envs, cur, a[0] as u32),
+        Syscall::EnvDestroy => sys_env_destroy(envs, cur, a[0]),
         // @{ 6 sys_yield
         Syscall::Yield => sys_yield(envs, cur),
         Syscall::GetCpu => Ok(cpu::id() as i64),
         // @}
         // @{ 7 exofork_calls
         Syscall::Exofork => exofork::sys_exofork(envs, cur),
-        Syscall::EnvSetStatus => exofork::sys_env_set_status(envs, a[0] as u32, a[1]),
-        Syscall::PageAlloc => exofork::sys_page_alloc(envs, a[0] as u32, a[1], a[2]),
+        Syscall::EnvSetStatus => exofork::sys_env_set_status(envs, a[0], a[1]),
+        Syscall::PageAlloc => exofork::sys_page_alloc(envs, a[0], a[1], a[2]),
         Syscall::PageMap => exofork::sys_page_map(envs, a),
-        Syscall::PageUnmap => exofork::sys_page_unmap(envs, a[0] as u32, a[1]),
+        Syscall::PageUnmap => exofork::sys_page_unmap(envs, a[0], a[1]),
         // @}
         // @{ 8 upcall_call
-        Syscall::EnvSetPgfaultUpcall => Ok(pgfault::sys_env_set_pgfault_upcall(
-            envs,
-            a[0] as u32,
-            a[1],
-        )?),
+        Syscall::EnvSetPgfaultUpcall => Ok(pgfault::sys_env_set_pgfault_upcall(envs, a[0], a[1])?),
         // @}
     }
 }
@@ -118,7 +114,7 @@ fn sys_yield(envs: &mut EnvTable, cur: usize) -> Result<i64, Failure> {
 // @}
 
 /// Destroys an environment: the caller itself or one of its children.
-fn sys_env_destroy(envs: &mut EnvTable, cur: usize, id: u32) -> Result<i64, Failure> {
+fn sys_env_destroy(envs: &mut EnvTable, cur: usize, id: u64) -> Result<i64, Failure> {
     let target = envs.lookup(id, true)?;
     if target == cur {
         println!("[{:08x}] exiting gracefully", envs.get(cur).id);
