@@ -13,6 +13,9 @@
 //! Copying every page is slow and wasteful: a later fork shares pages copy-on-write instead.
 
 use core::arch::asm;
+// @{ 9 hidden
+use core::sync::atomic::{AtomicU64, Ordering};
+// @}
 
 use abi::layout::{USTACKTOP, UTEXT};
 use abi::{EnvId, EnvStatusArg, Error, PGSIZE, perm};
@@ -32,6 +35,18 @@ unsafe extern "C" {
     #[link_name = "end"]
     static IMAGE_END: u8;
 }
+// @{ 9 user_dumbfork_count
+
+/// How many pages [`dumbfork`] has copied in this environment. A child starts with its
+/// parent's count from before the fork, as after a copy-on-write fork (`fork::pages_copied`).
+static PAGES_COPIED: AtomicU64 = AtomicU64::new(0);
+
+/// How many pages [`dumbfork`] has copied in this environment (for comparing with the
+/// copy-on-write fork, which copies only what gets written).
+pub fn pages_copied() -> u64 {
+    PAGES_COPIED.load(Ordering::Relaxed)
+}
+// @}
 
 /// Creates a child that is a copy of the caller (JOS's `dumbfork`); returns the child's id in
 /// the parent and 0 in the child.
@@ -69,6 +84,11 @@ pub unsafe fn copy_into(child: EnvId) -> Result<(), Error> {
         // is in use on up to `USTACKTOP`.
         unsafe { duppage(child, va)? };
     }
+    // @{ 9 user_dumbfork_count_add
+    // Added once all is copied, so the child's copy of the count is still the one from before.
+    let pages = (image_end - UTEXT).div_ceil(PGSIZE) + (USTACKTOP - stack) / PGSIZE;
+    PAGES_COPIED.fetch_add(pages, Ordering::Relaxed);
+    // @}
     Ok(())
 }
 

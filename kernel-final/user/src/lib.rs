@@ -26,8 +26,14 @@ pub mod console;
 // @{ 7 hidden
 pub mod dumbfork;
 // @}
+// @{ 9 hidden
+pub mod fork;
+// @}
 pub mod libmain;
 pub mod panic;
+// @{ 8 hidden
+pub mod pgfault;
+// @}
 pub mod syscall;
 
 pub use libmain::{Program, exit};

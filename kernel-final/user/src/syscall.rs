@@ -21,6 +21,10 @@
 //! [`sys_env_set_status`] are unsafe and state their conditions; [`sys_yield`] and
 //! [`sys_exofork`] (whose child has no memory and cannot run until it is made runnable) are safe.
 // @}
+// @{ 8 user_syscall_upcall_rule
+//! [`sys_env_set_pgfault_upcall`] is unsafe for the same reason: it starts code, at the address
+//! it is given, on the exception stack.
+// @}
 
 // @{ 0..7
 //- use abi::{EnvId, Error, Syscall};
@@ -350,3 +354,37 @@ pub unsafe fn sys_page_unmap(env: EnvId, va: u64) -> Result<(), Error> {
     check(result).map(|_| ())
 }
 // @} user_sys_page_unmap
+// @{ 8 user_sys_env_set_pgfault_upcall
+
+/// Makes `upcall` the code environment `env` (0 means the caller) runs on a page fault (JOS's
+/// `sys_env_set_pgfault_upcall`); `env` must be the caller or one of its children. Programs
+/// normally call [`set_pgfault_handler`](crate::pgfault::set_pgfault_handler) instead.
+///
+/// From then on, a page fault in `env` makes the kernel write an [`abi::UTrapframe`] onto the
+/// exception stack below `UXSTACKTOP` and resume `env` at `upcall`, with the stack pointer at
+/// the frame. The kernel checks that `upcall` is user code and the frame's place user-writable
+/// when the fault happens, not here: an environment that fails the check is destroyed then.
+///
+/// # Safety
+///
+/// Setting an upcall starts code at `upcall`, in the middle of whatever `env` was doing, on
+/// memory the kernel writes: `upcall` must be an entry point that follows the protocol of the
+/// library's `_pgfault_upcall` (`pfentry.S`), and no Rust code of `env`'s may rely on the
+/// exception-stack page. Destroying `env` instead (an `upcall` the kernel refuses, or no
+/// exception stack) is always sound.
+pub unsafe fn sys_env_set_pgfault_upcall(env: EnvId, upcall: u64) -> Result<(), Error> {
+    // SAFETY: the kernel only records the address; the code that runs there later, and the
+    // exception stack it runs on, are the caller's to vouch for (see # Safety).
+    let result = unsafe {
+        syscall(
+            Syscall::EnvSetPgfaultUpcall,
+            u64::from(env),
+            upcall,
+            0,
+            0,
+            0,
+        )
+    };
+    check(result).map(|_| ())
+}
+// @} user_sys_env_set_pgfault_upcall
