@@ -1,4 +1,5 @@
 # @file 8
+# @{{ user_pfentry
 # pfentry.S: the page-fault upcall, the code the kernel sends an environment's page faults to
 # (JOS's lib/pfentry.S). pgfault.rs registers it and passes in, as operands, the dispatcher and
 # every offset into abi::UTrapframe.
@@ -71,3 +72,4 @@ _pgfault_upcall:
     # Pop the %rip, then release RED_ZONE bytes: %rsp is the trap-time one again.
     ret ${red_zone}
     .size _pgfault_upcall, . - _pgfault_upcall
+# @}}
