@@ -35,6 +35,7 @@ unsafe extern "C" {
     #[link_name = "end"]
     static IMAGE_END: u8;
 }
+// @}
 // @{ 9 user_dumbfork_count
 
 /// How many pages [`dumbfork`] has copied in this environment. A child starts with its
@@ -48,6 +49,7 @@ pub fn pages_copied() -> u64 {
 }
 // @}
 
+// @{ user_dumbfork_fn
 /// Creates a child that is a copy of the caller (JOS's `dumbfork`); returns the child's id in
 /// the parent and 0 in the child.
 pub fn dumbfork() -> Result<EnvId, Error> {
@@ -60,7 +62,9 @@ pub fn dumbfork() -> Result<EnvId, Error> {
         unsafe { sys_env_set_status(child, EnvStatusArg::Runnable) }
     })
 }
+// @}
 
+// @{ user_dumbfork_copy_into
 /// Gives `child` a private copy of every page of the caller's: the program image and the
 /// stack, from the page the caller is running on up to `USTACKTOP`.
 ///
@@ -91,7 +95,9 @@ pub unsafe fn copy_into(child: EnvId) -> Result<(), Error> {
     // @}
     Ok(())
 }
+// @}
 
+// @{ user_dumbfork_duppage
 /// Gives `child` a private copy of the caller's page at `va` (JOS's `duppage`).
 ///
 /// # Safety
@@ -111,7 +117,9 @@ unsafe fn duppage(child: EnvId, va: u64) -> Result<(), Error> {
     // SAFETY: the copy is done, so nothing uses the page at `UTEMP` any more.
     unsafe { sys_page_unmap(0, UTEMP) }
 }
+// @}
 
+// @{ user_dumbfork_copy_page
 /// Copies the page at `src` to the page at `dst` with `rep movsb`.
 ///
 /// The source is the caller's own memory: its image and the stack it is running on, which Rust
@@ -152,4 +160,4 @@ fn stack_pointer() -> u64 {
     }
     rsp
 }
-// @} user_dumbfork
+// @} user_dumbfork_copy_page

@@ -29,7 +29,7 @@
 // @{ 0..7
 //- use abi::{EnvId, Error, Syscall};
 // @}
-// @{ 7 hidden
+// @{ 7 user_syscall_use
 use abi::{EnvId, EnvStatusArg, Error, Syscall};
 // @}
 use core::arch::asm;
