@@ -168,8 +168,8 @@ pub mod perm {
 }
 // @}
 
-// @{ 8 abi_utrapframe
-/// The general registers, in the order the kernel's trap frame keeps them.
+/// The general registers, in the order the kernel's trap entry pushes them (the last pushed,
+/// `r15`, lies lowest): the first part of the kernel's trap frame, and of a user trap frame.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PushRegs {
@@ -190,6 +190,7 @@ pub struct PushRegs {
     pub rax: u64,
 }
 
+// @{ 8 abi_utrapframe
 /// What the kernel pushes on the user exception stack for a page fault (JOS's `UTrapframe`):
 /// everything the handler needs to know, and everything the upcall needs to resume the
 /// faulting code exactly where and as it was.

@@ -8,7 +8,7 @@
 //! with the id of the environment current at the time, or 0 for the kernel).
 
 use abi::layout::{USTACKTOP, UTOP};
-use abi::{EnvId, NENV};
+use abi::{EnvId, NENV, PushRegs};
 // @{ 0..5 hidden
 //- use spin::{Mutex, MutexGuard};
 // @}
@@ -73,21 +73,23 @@ pub struct Env {
 impl Env {
     const FREE: Env = Env {
         tf: TrapFrame {
-            r15: 0,
-            r14: 0,
-            r13: 0,
-            r12: 0,
-            r11: 0,
-            r10: 0,
-            r9: 0,
-            r8: 0,
-            rbp: 0,
-            rdi: 0,
-            rsi: 0,
-            rdx: 0,
-            rcx: 0,
-            rbx: 0,
-            rax: 0,
+            regs: PushRegs {
+                r15: 0,
+                r14: 0,
+                r13: 0,
+                r12: 0,
+                r11: 0,
+                r10: 0,
+                r9: 0,
+                r8: 0,
+                rbp: 0,
+                rdi: 0,
+                rsi: 0,
+                rdx: 0,
+                rcx: 0,
+                rbx: 0,
+                rax: 0,
+            },
             vector: 0,
             err: 0,
             rip: 0,

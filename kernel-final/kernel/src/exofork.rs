@@ -47,7 +47,7 @@ pub fn sys_exofork(envs: &mut EnvTable, cur: usize) -> Result<i64, Failure> {
         _ => Error::NoMem,
     })?;
     let mut tf = envs.get(cur).tf;
-    tf.rax = 0;
+    tf.regs.rax = 0;
     envs.get_mut(child).tf = tf;
     Ok(i64::from(envs.get(child).id))
 }
