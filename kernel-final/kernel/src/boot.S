@@ -104,7 +104,7 @@ boot_entry64:
 
     .section .boot.data, "aw"
     .p2align 12
-    # @{{ 3 boot_pml4_global
+    # @{{ 3 hidden
     .global boot_pml4               # application processors start on these tables too
     # @}}
 # @{{ boot_pml4

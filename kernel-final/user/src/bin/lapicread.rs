@@ -1,4 +1,5 @@
 // @file 2
+// @{ lapicread
 //! Tries to read the local APIC's registers from user mode.
 //!
 //! The kernel maps the APIC in every address space (in the kernel half, at the start of its
@@ -25,3 +26,4 @@ fn umain() {
     let id = unsafe { ptr::read_volatile(id_register) };
     println!("I read APIC id register {id:08x}!");
 }
+// @}
