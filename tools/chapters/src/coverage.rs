@@ -1,8 +1,8 @@
 //! Coverage: how much of each chapter's change the chapter's page shows.
 //!
 //! A chapter's *changed lines* are the lines added or removed since the previous chapter
-//! (blank lines never count). Lines inside `@{ ... hidden` blocks are deliberately not shown
-//! and leave the count. A changed line is *shown* when a snippet rendered as of that chapter
+//! (blank lines never count). Lines inside `@{ ... hidden` blocks, and every line of a file
+//! marked `@file N hidden`, are deliberately not shown and leave the count. A changed line is *shown* when a snippet rendered as of that chapter
 //! on the chapter's page displays it as added or removed. Every chapter after the first must
 //! show all of its change; the first chapter, where everything is new, shows key snippets only
 //! and its share is reported for information. `Cargo.lock` files, which cargo writes and which

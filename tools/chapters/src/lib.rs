@@ -3,7 +3,7 @@
 //! `kernel-final/` is the kernel of the last chapter, annotated with comment markers that say in
 //! which chapters each line exists (see [`marker`] for the syntax). From it this crate derives:
 //! - every chapter's snapshot ([`SourceTree::snapshot`]), which `cargo xtask split` writes to
-//!   `chapters/chapter-NN/` ([`sync`]);
+//!   `chapters/chapter-NN/` ([`sync`]), its Rust files formatted by rustfmt ([`format`]);
 //! - the book's snippets as of a chapter ([`view::view`]): new, removed and context lines and a
 //!   location line;
 //! - the book's coverage ([`coverage::coverage`]): the share of each chapter's change its page
@@ -14,6 +14,7 @@
 pub mod config;
 pub mod coverage;
 pub mod error;
+pub mod format;
 pub mod item;
 pub mod marker;
 pub mod source;

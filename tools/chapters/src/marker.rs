@@ -8,6 +8,8 @@
 //! ```text
 //! @file 3          the whole file appears in chapter 3 (default: every chapter)
 //! @file 3..6       the whole file is in chapters 3, 4, 5 and gone from chapter 6
+//! @file 3 hidden   (or `3..6 hidden`) the same, and the book deliberately shows none of it:
+//!                  every line is hidden, as if inside a `@{ 3 hidden` block
 //! @{ 3 name        lines up to the matching @} appear in chapter 3; `name` is optional
 //! @{ 1..5 name     lines in chapters 1 to 4, replaced (gone) from chapter 5
 //! @{ name          a named snippet; its lines keep the chapter of the enclosing block
@@ -96,7 +98,11 @@ pub struct Open {
 /// A marker line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Marker {
-    File(Span),
+    /// `@file N [hidden]`: the file's chapters, and whether the book shows none of its lines.
+    File {
+        span: Span,
+        hidden: bool,
+    },
     Open(Open),
     Close(Option<String>),
 }
@@ -174,12 +180,22 @@ fn parse_marker(text: &str) -> Result<Marker, String> {
     };
     let rest: Vec<&str> = rest.split_whitespace().collect();
     match keyword {
-        "file" => match rest.as_slice() {
-            [span] => Span::parse(span)
-                .map(Marker::File)
-                .ok_or_else(|| format!("`@file {span}`: expected a chapter `N` or a range `N..M`")),
-            _ => Err("`@file` takes one chapter `N` or range `N..M`".to_string()),
-        },
+        "file" => {
+            let (span, hidden) = match rest.as_slice() {
+                [span] => (span, false),
+                [span, "hidden"] => (span, true),
+                _ => {
+                    return Err(
+                        "`@file` takes one chapter `N` or range `N..M`, then optionally `hidden`"
+                            .to_string(),
+                    );
+                }
+            };
+            let span = Span::parse(span).ok_or_else(|| {
+                format!("`@file {span}`: expected a chapter `N` or a range `N..M`")
+            })?;
+            Ok(Marker::File { span, hidden })
+        }
         "{" => parse_open(&rest).map(Marker::Open),
         "}" => match rest.as_slice() {
             [] => Ok(Marker::Close(None)),

@@ -5,6 +5,8 @@
 //! chapter). A block's span must lie within the span around it, so nesting only ever narrows.
 //! A line that disappears before its file does must be a ghost line (so the final kernel never
 //! compiles removed code), and a ghost line must disappear (or it would never be live code).
+//! A line is hidden from the book when a `hidden` block encloses it or its file is marked
+//! `@file N hidden`.
 
 use crate::config::Chapters;
 use crate::error::{Error, Result};
@@ -89,6 +91,8 @@ pub fn parse(path: &str, text: &str, chapters: &Chapters) -> Result<TextFile> {
         snippets: Vec::new(),
     };
     let mut file_marker: Option<usize> = None;
+    // `@file N hidden`: every line of the file is hidden from the book.
+    let mut file_hidden = false;
     let mut any_block = false;
     let mut stack: Vec<Block> = Vec::new();
     let raw_lines = if text.is_empty() {
@@ -101,11 +105,14 @@ pub fn parse(path: &str, text: &str, chapters: &Chapters) -> Result<TextFile> {
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
         let line = marker::classify(raw).map_err(|m| err(number, m))?;
         let span = stack.last().map_or(file.span, |b| b.span);
-        let hidden = stack.iter().any(|b| b.hidden);
+        let hidden = file_hidden || stack.iter().any(|b| b.hidden);
         // The line is gone from some chapter while its file is still there.
         let vanishes = span.end.is_some() && span.end != file.span.end;
         match line {
-            Line::Marker(Marker::File(file_span)) => {
+            Line::Marker(Marker::File {
+                span: file_span,
+                hidden: hide_file,
+            }) => {
                 if let Some(first) = file_marker {
                     return Err(err(
                         number,
@@ -120,8 +127,13 @@ pub fn parse(path: &str, text: &str, chapters: &Chapters) -> Result<TextFile> {
                 }
                 check(number, file_span)?;
                 file.span = file_span;
-                // Lines before the marker belong to the file's span too.
-                file.lines.iter_mut().for_each(|l| l.span = file_span);
+                file_hidden = hide_file;
+                // Lines before the marker belong to the file's span (and hiding) too: a file
+                // may put its marker last (see `verbatim`).
+                for line in &mut file.lines {
+                    line.span = file_span;
+                    line.hidden |= hide_file;
+                }
                 file_marker = Some(number);
             }
             Line::Marker(Marker::Open(open)) => {

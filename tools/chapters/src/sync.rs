@@ -2,8 +2,10 @@
 //!
 //! Each chapter directory gets the chapter's version of every file of `kernel-final/` plus the
 //! repository's `rust-toolchain.toml`, so that a directory copied out of the repository builds
-//! with the pinned toolchain. Writing touches only files whose contents differ (so builds in
-//! untouched chapters stay fresh) and removes everything else, except `target/` directories.
+//! with the pinned toolchain. Every `.rs` file is formatted by the pinned rustfmt ([`format`]),
+//! so that `cargo fmt --check` passes in every chapter. Writing touches only files whose
+//! contents differ (so builds in untouched chapters stay fresh) and removes everything else,
+//! except `target/` directories.
 //! Stale `chapter-*` directories (a chapter dropped from `chapters.toml`) are removed whole.
 
 use std::collections::BTreeMap;
@@ -11,12 +13,13 @@ use std::path::Path;
 
 use crate::config::Chapters;
 use crate::error::{Error, Result};
-use crate::tree::SourceTree;
+use crate::format::{self, Failure, Rustfmt};
+use crate::tree::{SourceFile, SourceTree};
 
 /// Relative path to contents.
 pub type Files = BTreeMap<String, Vec<u8>>;
 
-/// Every chapter directory's name (`chapter-00`) and files.
+/// Every chapter directory's name (`chapter-00`) and files, Rust files formatted.
 pub fn generate(repo: &Path) -> Result<BTreeMap<String, Files>> {
     let chapters = Chapters::load(&repo.join("chapters.toml"))?;
     let tree = SourceTree::load(&repo.join("kernel-final"), &chapters)
@@ -29,7 +32,64 @@ pub fn generate(repo: &Path) -> Result<BTreeMap<String, Files>> {
         files.insert("rust-toolchain.toml".to_string(), toolchain.clone());
         out.insert(chapter.dir_name(), files);
     }
+    format::format_snapshots(&Rustfmt::for_repo(repo)?, &mut out, |failure| {
+        rustfmt_error(&tree, &chapters, failure)
+    })?;
     Ok(out)
+}
+
+/// The error for a file rustfmt rejects: it names the chapter's file and, where rustfmt points
+/// at a line, the line of `kernel-final/` it comes from (the chapter's file is not written).
+fn rustfmt_error(tree: &SourceTree, chapters: &Chapters, failure: &Failure) -> Error {
+    let chapter = chapters.iter().find(|c| c.dir_name() == failure.dir);
+    let source = tree.files.iter().find_map(|f| match f {
+        SourceFile::Text(text) if text.path == failure.path => Some(text),
+        _ => None,
+    });
+    // The annotated line of the chapter's line `n` (1-based).
+    let origin = |n: usize| -> Option<usize> {
+        let (chapter, source) = (chapter?, source?);
+        let index = source.lines_in(chapter.number).nth(n.checked_sub(1)?)?;
+        Some(source.lines[index].number)
+    };
+    let generated = format!("chapters/{}/{}", failure.dir, failure.path);
+    let original = format!("kernel-final/{}", failure.path);
+    // rustfmt read the text from stdin: name the file, and the annotated line, instead.
+    let mut diagnostics = String::new();
+    let mut first_origin = None;
+    let mut rest = failure.message.as_str();
+    while let Some(at) = rest.find("<stdin>:") {
+        diagnostics += &rest[..at];
+        rest = &rest[at + "<stdin>:".len()..];
+        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        let line = rest[..digits].parse().ok();
+        diagnostics += &format!("{generated}:");
+        if let Some(annotated) = line.and_then(origin) {
+            first_origin.get_or_insert(annotated);
+            let (number, after) = rest.split_at(digits);
+            // Keep the column, if any, then say where the line comes from.
+            let column = after
+                .strip_prefix(':')
+                .map(|a| a.len() - a.trim_start_matches(|c: char| c.is_ascii_digit()).len())
+                .filter(|&n| n > 0)
+                .map_or(0, |n| n + 1);
+            diagnostics += &format!("{number}{} ({original}:{annotated})", &after[..column]);
+            rest = &after[column..];
+        }
+    }
+    diagnostics += rest;
+    let also = match failure.also {
+        0 => String::new(),
+        n => format!("; the same text is in {n} more chapter file(s)"),
+    };
+    let message = format!(
+        "rustfmt cannot format {generated}, chapter {}'s version of this file{also}:\n{diagnostics}",
+        chapter.map_or(String::from("?"), |c| c.number.to_string()),
+    );
+    match first_origin {
+        Some(line) => Error::at(&original, line, message),
+        None => Error::new(format!("{original}: {message}")),
+    }
 }
 
 /// How a file on disk differs from what would be generated.

@@ -80,3 +80,29 @@ fn a_view_counts_only_for_the_chapter_it_is_rendered_as_of() {
     let report = coverage(&t, &ch, &shown);
     assert_eq!(report[1].shown, 0);
 }
+
+#[test]
+fn a_hidden_file_never_counts_as_unshown() {
+    let t = tree(
+        2,
+        &[
+            ("main.rs", "fn main() {}\n"),
+            // A compile-fail test with its marker last, and its compiler output.
+            ("cf/t.rs", "fn main() {\n    bad();\n}\n// @file 2 hidden\n"),
+            ("cf/t.stderr", "error: bad\n"),
+            ("cf/u.rs", "fn main() {\n    worse();\n}\n// @file 2\n"),
+        ],
+    );
+    let report = coverage(&t, &chapters(2), &[]);
+    let two = &report[2];
+    // t.rs (3 lines) and t.stderr (1 line) hidden; u.rs (3 lines) due and unshown.
+    assert_eq!((two.changed, two.hidden, two.shown), (7, 4, 0));
+    assert_eq!(
+        two.unshown,
+        [Unshown {
+            path: "cf/u.rs".into(),
+            first: 1,
+            last: 3
+        }]
+    );
+}

@@ -43,7 +43,35 @@ fn comment_leaders_of_every_language() {
     );
     assert_eq!(
         classify("// @file 2..4"),
-        Ok(Line::Marker(Marker::File(span(2, Some(4)))))
+        Ok(Line::Marker(Marker::File {
+            span: span(2, Some(4)),
+            hidden: false
+        }))
+    );
+}
+
+#[test]
+fn file_forms() {
+    assert_eq!(
+        classify("// @file 4"),
+        Ok(Line::Marker(Marker::File {
+            span: span(4, None),
+            hidden: false
+        }))
+    );
+    assert_eq!(
+        classify("    // @file 4 hidden"),
+        Ok(Line::Marker(Marker::File {
+            span: span(4, None),
+            hidden: true
+        }))
+    );
+    assert_eq!(
+        classify("# @file 2..5 hidden"),
+        Ok(Line::Marker(Marker::File {
+            span: span(2, Some(5)),
+            hidden: true
+        }))
     );
 }
 
@@ -119,6 +147,10 @@ fn malformed_markers() {
     assert!(err("// @file").contains("one chapter"));
     assert!(err("// @file 5..3").contains("expected a chapter"));
     assert!(err("// @file x").contains("expected a chapter"));
+    assert!(err("// @file hidden").contains("expected a chapter"));
+    assert!(err("// @file 4 hiden").contains("optionally `hidden`"));
+    assert!(err("// @file 4 hidden x").contains("optionally `hidden`"));
+    assert!(err("// @file hidden 4").contains("optionally `hidden`"));
     assert!(err("// @{ 3x name").contains("expected a chapter"));
     assert!(err("// @{ 3 Name").contains("not a snippet name"));
     assert!(err("// @{ 3 a b").contains("unexpected `b`"));

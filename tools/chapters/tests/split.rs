@@ -97,6 +97,36 @@ fn compiler_output_follows_its_test() {
 }
 
 #[test]
+fn a_hidden_file_hides_every_line_even_before_its_marker() {
+    let src = "fn main() {\n    bad();\n}\n// @file 4 hidden\n";
+    let t = tree(
+        5,
+        &[
+            ("cf/guard.rs", src),
+            ("shown.rs", "// @file 4\nfn f() {}\n"),
+        ],
+    );
+    let file = t.text_files().find(|f| f.path == "cf/guard.rs").unwrap();
+    assert_eq!(file.span.start, 4);
+    assert_eq!(file.lines.len(), 3);
+    assert!(file.lines.iter().all(|l| l.hidden), "{:?}", file.lines);
+    assert_eq!(text(&t, "cf/guard.rs", 3), None);
+    assert_eq!(
+        text(&t, "cf/guard.rs", 4).unwrap(),
+        "fn main() {\n    bad();\n}\n"
+    );
+    let shown = t.text_files().find(|f| f.path == "shown.rs").unwrap();
+    assert!(shown.lines.iter().all(|l| !l.hidden));
+    // A range works too, with the marker first and blocks inside.
+    let src = "// @file 2..4 hidden\nfn g() {\n    // @{ 3..4\n    h();\n    // @}\n}\n";
+    let t = tree(5, &[("g.rs", src)]);
+    assert_eq!(text(&t, "g.rs", 2).unwrap(), "fn g() {\n}\n");
+    assert_eq!(text(&t, "g.rs", 3).unwrap(), "fn g() {\n    h();\n}\n");
+    assert_eq!(text(&t, "g.rs", 4), None);
+    assert!(t.text_files().all(|f| f.lines.iter().all(|l| l.hidden)));
+}
+
+#[test]
 fn file_marker_after_a_header_covers_the_header() {
     let t = tree(2, &[("m.rs", "//! Doc.\n// @file 2\nfn f() {}")]);
     assert_eq!(text(&t, "m.rs", 1), None);

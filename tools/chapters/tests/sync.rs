@@ -77,7 +77,8 @@ fn split_writes_every_chapter_then_only_what_changed() {
     let repo = Repo::new("write");
     let written = repo.split();
     assert_eq!(written.len(), 3 + 3 + 4, "{written:?}");
-    assert_eq!(repo.read("chapter-00/src/main.rs"), "fn main() {\n}\n");
+    // Rust files are formatted: chapter 0's empty body closes on its line.
+    assert_eq!(repo.read("chapter-00/src/main.rs"), "fn main() {}\n");
     assert_eq!(
         repo.read("chapter-02/src/main.rs"),
         "fn main() {\n    one();\n    two();\n}\n"
@@ -137,7 +138,7 @@ fn check_reports_extra_missing_and_stale_but_spares_target() {
 #[test]
 fn removing_a_file_removes_its_empty_directory() {
     let repo = Repo::new("prune");
-    repo.write("kernel-final/extra/only.rs", "// @file 1..2\nx\n");
+    repo.write("kernel-final/extra/only.rs", "// @file 1..2\nfn x() {}\n");
     repo.split();
     assert!(exists(&repo.out().join("chapter-01/extra/only.rs")));
     assert!(!exists(&repo.out().join("chapter-02/extra")));
@@ -155,4 +156,71 @@ fn errors_stop_generation() {
         err,
         "kernel-final/src/bad.rs:1: chapter 5 is not in chapters.toml"
     );
+}
+
+#[test]
+fn snapshots_are_rustfmt_clean() {
+    let repo = Repo::new("rustfmt");
+    // Formatted as it stands, but a block's removal leaves two blank lines in chapter 0 and
+    // puts `use` lines of different blocks in an order rustfmt changes in chapter 2.
+    repo.write(
+        "kernel-final/src/lib.rs",
+        "\
+use crate::b::B;
+// @{ 1..2
+//- use crate::a::A;
+// @}
+// @{ 2
+use crate::a::A2;
+// @}
+
+// @{ 1
+fn one() {}
+// @}
+
+fn always() {}
+",
+    );
+    repo.split();
+    assert_eq!(
+        repo.read("chapter-00/src/lib.rs"),
+        "use crate::b::B;\n\nfn always() {}\n"
+    );
+    assert_eq!(
+        repo.read("chapter-01/src/lib.rs"),
+        "use crate::a::A;\nuse crate::b::B;\n\nfn one() {}\n\nfn always() {}\n"
+    );
+    assert_eq!(
+        repo.read("chapter-02/src/lib.rs"),
+        "use crate::a::A2;\nuse crate::b::B;\n\nfn one() {}\n\nfn always() {}\n"
+    );
+    // Non-Rust files are left as they render.
+    repo.write("kernel-final/notes.txt", "a\n\n// @{ 1\nb\n// @}\n\nc\n");
+    repo.split();
+    assert_eq!(repo.read("chapter-00/notes.txt"), "a\n\n\nc\n");
+    assert!(repo.drift().is_empty(), "the output is the same every time");
+}
+
+#[test]
+fn a_chapter_rustfmt_rejects_is_an_error_naming_chapter_file_and_source_line() {
+    let repo = Repo::new("rustfmt-error");
+    repo.write(
+        "kernel-final/src/bad.rs",
+        "fn f() {\n    // @{ 1..2\n    //- broken(;\n    // @}\n}\n",
+    );
+    let err = generate(&repo.0).unwrap_err().to_string();
+    assert!(
+        err.starts_with(
+            "kernel-final/src/bad.rs:3: rustfmt cannot format chapters/chapter-01/src/bad.rs, \
+             chapter 1's version of this file:\n"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("--> chapters/chapter-01/src/bad.rs:2:11 (kernel-final/src/bad.rs:3)"),
+        "{err}"
+    );
+    assert!(!err.contains("<stdin>"), "{err}");
+    // Nothing is written.
+    assert!(!exists(&repo.out()));
 }

@@ -49,26 +49,32 @@ boot_entry32:
     cmpl $512, %ecx
     jne 1b
 
-    # 3. PAE on, CR3 = boot PML4.
+    # 3. Long mode (enter_long_mode, which needs a stack for its return address), then a far
+    # jump into 64-bit code.
+    movl $boot32_stack_top, %esp
+    call enter_long_mode
+    lgdt boot_gdt_pointer
+    ljmp ${boot_code_selector}, $boot_entry64
+
+    # enter_long_mode: from 32-bit protected mode with paging off, turns on PAE, loads boot_pml4,
+    # sets EFER.LME (long mode) and EFER.NXE (no-execute pages), and turns on paging with
+    # supervisor write protection. The CPU is then in long mode's 32-bit compatibility mode,
+    # still running this code at its physical address (boot_pml4 maps low memory one to one),
+    # and returns. Clobbers eax, ecx, edx.
+enter_long_mode:
     movl %cr4, %eax
     orl ${cr4_pae}, %eax
     movl %eax, %cr4
     movl $boot_pml4, %eax
     movl %eax, %cr3
-
-    # Long mode and no-execute pages.
     movl ${msr_efer}, %ecx
     rdmsr
     orl ${efer_bits}, %eax
     wrmsr
-
-    # Paging on (with supervisor write protection), then a far jump into 64-bit code.
     movl %cr0, %eax
     orl ${cr0_bits}, %eax
     movl %eax, %cr0
-
-    lgdt boot_gdt_pointer
-    ljmp ${boot_code_selector}, $boot_entry64
+    ret
 
     .code64
 boot_entry64:
@@ -104,6 +110,11 @@ boot_pdpt_high:
     .quad 0
 boot_pd:
     .fill 512, 8, 0
+
+    # A stack for the one call in 32-bit mode.
+    .p2align 4
+    .fill 16, 1, 0
+boot32_stack_top:
 
     .p2align 3
 boot_gdt:

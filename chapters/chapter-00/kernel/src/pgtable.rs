@@ -190,10 +190,7 @@ pub fn insert<M: Memory>(
 }
 
 /// Unmaps `va` if it is mapped, dropping the mapping's reference. Returns the old entry.
-#[allow(
-    dead_code,
-    reason = "first used by sys_page_unmap (chapter 7); `expect` would fail in host-tests, where it is public"
-)]
+#[allow(dead_code, reason = "first used by sys_page_unmap (chapter 7)")]
 pub fn remove<M: Memory>(mem: &mut M, root: PhysAddr, va: VirtAddr) -> Option<Pte> {
     let (table, index) = walk(mem, root, va, false).ok()??;
     let old = mem.table(table).entries[index];
@@ -255,7 +252,6 @@ fn free_table<M: Memory>(mem: &mut M, table: PhysAddr, level: u32) {
     }
     mem.decref(table);
 }
-
 
 #[cfg(test)]
 pub mod tests {

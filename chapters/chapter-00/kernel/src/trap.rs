@@ -17,6 +17,8 @@ use core::mem::offset_of;
 use spin::Once;
 
 use crate::env::{self, EnvTable};
+use abi::PushRegs;
+
 use crate::gdt::KERNEL_CS;
 use crate::{println, sched, syscall};
 
@@ -24,21 +26,8 @@ use crate::{println, sched, syscall};
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TrapFrame {
-    pub r15: u64,
-    pub r14: u64,
-    pub r13: u64,
-    pub r12: u64,
-    pub r11: u64,
-    pub r10: u64,
-    pub r9: u64,
-    pub r8: u64,
-    pub rbp: u64,
-    pub rdi: u64,
-    pub rsi: u64,
-    pub rdx: u64,
-    pub rcx: u64,
-    pub rbx: u64,
-    pub rax: u64,
+    /// The general registers (pushed by `trap_common`).
+    pub regs: PushRegs,
     /// The vector number (pushed by the stub).
     pub vector: u64,
     /// The error code (pushed by the CPU, or a zero pushed by the stub).
@@ -51,7 +40,7 @@ pub struct TrapFrame {
     pub ss: u64,
 }
 // The order trapentry.S pushes and pops in: 15 registers, vector, error code, CPU frame.
-const _: () = assert!(offset_of!(TrapFrame, rax) == 14 * 8);
+const _: () = assert!(offset_of!(TrapFrame, regs) == 0 && offset_of!(PushRegs, rax) == 14 * 8);
 const _: () = assert!(offset_of!(TrapFrame, vector) == 15 * 8);
 const _: () = assert!(offset_of!(TrapFrame, rip) == 17 * 8);
 const _: () = assert!(size_of::<TrapFrame>() == 22 * 8);
@@ -182,11 +171,12 @@ fn dispatch(envs: &mut EnvTable, cur: usize, frame: &TrapFrame) {
     match frame.vector as u8 {
         vector::SYSCALL => {
             let tf = &envs.get(cur).tf;
-            let (num, args) = (tf.rax, [tf.rdi, tf.rsi, tf.rdx, tf.rcx, tf.r8]);
+            let r = &tf.regs;
+            let (num, args) = (r.rax, [r.rdi, r.rsi, r.rdx, r.rcx, r.r8]);
             let ret = syscall::dispatch(envs, cur, num, args);
             // The call may have destroyed the caller; only a live caller gets a result.
             if envs.current() == Some(cur) {
-                envs.get_mut(cur).tf.rax = ret as u64;
+                envs.get_mut(cur).tf.regs.rax = ret as u64;
             }
         }
         vector::PAGE_FAULT => {
@@ -278,21 +268,21 @@ impl fmt::Display for PageFaultErr {
 pub fn print_frame(tf: &TrapFrame) {
     println!("TRAP frame at {:p} from CPU {}", tf, crate::cpu::id());
     let regs = [
-        ("rax", tf.rax),
-        ("rbx", tf.rbx),
-        ("rcx", tf.rcx),
-        ("rdx", tf.rdx),
-        ("rsi", tf.rsi),
-        ("rdi", tf.rdi),
-        ("rbp", tf.rbp),
-        ("r8 ", tf.r8),
-        ("r9 ", tf.r9),
-        ("r10", tf.r10),
-        ("r11", tf.r11),
-        ("r12", tf.r12),
-        ("r13", tf.r13),
-        ("r14", tf.r14),
-        ("r15", tf.r15),
+        ("rax", tf.regs.rax),
+        ("rbx", tf.regs.rbx),
+        ("rcx", tf.regs.rcx),
+        ("rdx", tf.regs.rdx),
+        ("rsi", tf.regs.rsi),
+        ("rdi", tf.regs.rdi),
+        ("rbp", tf.regs.rbp),
+        ("r8 ", tf.regs.r8),
+        ("r9 ", tf.regs.r9),
+        ("r10", tf.regs.r10),
+        ("r11", tf.regs.r11),
+        ("r12", tf.regs.r12),
+        ("r13", tf.regs.r13),
+        ("r14", tf.regs.r14),
+        ("r15", tf.regs.r15),
     ];
     for (name, value) in regs {
         println!("  {name}  0x{value:016x}");

@@ -25,7 +25,7 @@ pub enum Syscall {
 }
 
 impl Syscall {
-    /// Every system call, in number order.
+    /// Every system call.
     pub const ALL: &'static [Syscall] = &[
         Syscall::Cputs,
         Syscall::Cgetc,
@@ -98,6 +98,28 @@ pub const NENV: usize = 1 << LOG2_NENV;
 
 /// The size of a page.
 pub const PGSIZE: u64 = 4096;
+
+/// The general registers, in the order the kernel's trap entry pushes them (the last pushed,
+/// `r15`, lies lowest): the first part of the kernel's trap frame, and of a user trap frame.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PushRegs {
+    pub r15: u64,
+    pub r14: u64,
+    pub r13: u64,
+    pub r12: u64,
+    pub r11: u64,
+    pub r10: u64,
+    pub r9: u64,
+    pub r8: u64,
+    pub rbp: u64,
+    pub rdi: u64,
+    pub rsi: u64,
+    pub rdx: u64,
+    pub rcx: u64,
+    pub rbx: u64,
+    pub rax: u64,
+}
 
 /// The user address-space layout (addresses are user virtual addresses).
 ///

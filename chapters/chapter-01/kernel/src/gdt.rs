@@ -51,21 +51,28 @@ pub struct Tss {
 }
 const _: () = assert!(size_of::<Tss>() == 104);
 
+impl Tss {
+    /// A TSS with no stacks set and no I/O bitmap.
+    pub const fn new() -> Tss {
+        Tss {
+            reserved0: 0,
+            rsp: [0; 3],
+            reserved1: 0,
+            ist: [0; 7],
+            reserved2: 0,
+            reserved3: 0,
+            iomap_base: size_of::<Tss>() as u16,
+        }
+    }
+}
+
 /// The TSS, written before `ltr` and read by the CPU on every trap from user mode.
 struct TssCell(UnsafeCell<Tss>);
 
 // SAFETY: the TSS is written only in `init`, on the one CPU, before the CPU itself reads it.
 unsafe impl Sync for TssCell {}
 
-static TSS: TssCell = TssCell(UnsafeCell::new(Tss {
-    reserved0: 0,
-    rsp: [0; 3],
-    reserved1: 0,
-    ist: [0; 7],
-    reserved2: 0,
-    reserved3: 0,
-    iomap_base: size_of::<Tss>() as u16,
-}));
+static TSS: TssCell = TssCell(UnsafeCell::new(Tss::new()));
 
 /// The GDT. The CPU itself writes to it (the TSS descriptor's busy bit on `ltr`), so the
 /// entries are atomics rather than plain integers the compiler may assume constant.
@@ -84,24 +91,26 @@ pub fn init(kernel_stack_top: u64) {
     let tss = TSS.0.get();
     // SAFETY: nothing reads the TSS yet (see TssCell); a packed field is written by value.
     unsafe { (*tss).rsp[0] = kernel_stack_top };
-
-    let base = tss as u64;
-    let limit = size_of::<Tss>() as u64 - 1;
-    let low = limit & 0xffff
-        | (base & 0xff_ffff) << 16
-        | 0x89 << 40 // present, type 9: available 64-bit TSS
-        | (limit >> 16 & 0xf) << 48
-        | (base >> 24 & 0xff) << 56;
-    GDT[5].store(low, Ordering::Relaxed);
-    GDT[6].store(base >> 32, Ordering::Relaxed);
+    install_tss(5, tss as u64, size_of::<Tss>() as u64 - 1);
     load();
     // SAFETY: the TSS descriptor was just written and this is the only `ltr` of it.
     unsafe { x86::task::load_tr(x86::segmentation::SegmentSelector::from_raw(TSS_SELECTOR)) };
 }
 
+/// Writes a 64-bit TSS descriptor (SDM Vol. 3A, Figure 8-4) for the TSS at `base` into GDT
+/// entries `index` and `index + 1`.
+fn install_tss(index: usize, base: u64, limit: u64) {
+    let low = limit & 0xffff
+        | (base & 0xff_ffff) << 16
+        | 0x89 << 40 // present, type 9: available 64-bit TSS
+        | (limit >> 16 & 0xf) << 48
+        | (base >> 24 & 0xff) << 56;
+    GDT[index].store(low, Ordering::Relaxed);
+    GDT[index + 1].store(base >> 32, Ordering::Relaxed);
+}
+
 /// Loads the GDT and reloads every segment register from it.
 fn load() {
-
     let pointer = x86::dtables::DescriptorTablePointer {
         limit: (size_of_val(&GDT) - 1) as u16,
         base: GDT.as_ptr().cast::<u64>(),

@@ -1,14 +1,13 @@
-//! Choosing what runs next. With one CPU and no `sys_yield` yet, the rule is simple: run the
-//! first runnable environment in the table; when there is none, the run is over.
+//! Choosing what runs next.
+//! With one CPU and no `sys_yield` yet, the rule is simple: run the first runnable environment
+//! in the table; when there is none, the run is over.
 
-use spin::MutexGuard;
-
-use crate::env::{self, EnvStatus, EnvTable};
+use crate::env::{self, EnvGuard, EnvStatus};
 use crate::println;
 use crate::qemu::{self, ExitCode};
 
 /// Runs the next environment, or ends the run when nothing is runnable.
-pub fn schedule(envs: MutexGuard<'static, EnvTable>) -> ! {
+pub fn schedule(envs: EnvGuard) -> ! {
     let next = envs
         .iter()
         .find(|(_, e)| e.status == EnvStatus::Runnable)

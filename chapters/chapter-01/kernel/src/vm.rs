@@ -103,4 +103,3 @@ pub fn free_address_space(mem: &mut KernelMemory, root: PhysAddr) {
     pgtable::free_user_half(mem, root);
     mem.decref(root);
 }
-

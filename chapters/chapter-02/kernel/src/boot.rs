@@ -24,7 +24,9 @@ pub struct Stack(UnsafeCell<[u8; BOOT_STACK_SIZE]>);
 // on it uses it through its stack pointer only.
 unsafe impl Sync for Stack {}
 
-/// The boot CPU's stack (and, in this chapter, the kernel stack for traps from user mode).
+/// The boot CPU's stack, for `kmain`.
+///
+/// It is also the kernel stack for traps from user mode, until each CPU gets its own (chapter 4).
 pub static BOOT_STACK: Stack = Stack(UnsafeCell::new([0; BOOT_STACK_SIZE]));
 
 impl Stack {

@@ -1,7 +1,41 @@
-//! Which CPU is this? With one CPU, always CPU 0; chapter 2 asks the local APIC instead.
+//! Which CPU is this?
+//!
+//! Each CPU's local APIC knows its APIC id; the MP table (chapter 1) lists the APIC ids of the
+//! CPUs the kernel runs, in the order that gives each its CPU number. APIC ids need not be
+//! 0, 1, 2...: firmware may number them 0, 2, 4... or leave gaps, so the kernel never uses an
+//! APIC id as an index; it looks the id up here.
 #![deny(unsafe_code)]
+
+use spin::Once;
+
+use crate::lapic::Lapic;
+use crate::mp::MAX_CPUS;
+
+/// The APIC ids of the CPUs the kernel runs, indexed by CPU number, and how many there are.
+static APIC_IDS: Once<([u8; MAX_CPUS], usize)> = Once::new();
+
+/// Records the APIC ids of the CPUs the kernel will run (the boot CPU among them), once.
+pub fn set_apic_ids(ids: &[u8]) {
+    assert!(ids.len() <= MAX_CPUS, "cpu: more CPUs than MAX_CPUS");
+    APIC_IDS.call_once(|| {
+        let mut table = [0; MAX_CPUS];
+        table[..ids.len()].copy_from_slice(ids);
+        (table, ids.len())
+    });
+}
+
+/// The index of the CPU running this code, if it can be told: before the local APIC is mapped
+/// only the boot CPU runs, so that is CPU 0; `None` if this CPU's APIC id is not in the table.
+pub fn try_id() -> Option<usize> {
+    let Some(lapic) = Lapic::this_cpu() else {
+        return Some(0);
+    };
+    let (ids, n) = APIC_IDS.get()?;
+    let apic = lapic.id();
+    ids[..*n].iter().position(|&a| a == apic)
+}
 
 /// The index of the CPU running this code.
 pub fn id() -> usize {
-    0
+    try_id().expect("cpu: this CPU's APIC id is not in the CPU table")
 }

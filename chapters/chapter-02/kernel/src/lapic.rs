@@ -65,11 +65,6 @@ pub fn map(pa: PhysAddr) -> VirtAddr {
     *BASE.call_once(|| vm::map_mmio(pa, 4096))
 }
 
-/// Whether the registers are mapped yet (before that, only the boot CPU runs).
-pub fn is_mapped() -> bool {
-    BASE.get().is_some()
-}
-
 /// The local APIC of the CPU running this code.
 pub struct Lapic {
     base: NonNull<u32>,
@@ -81,7 +76,10 @@ impl Lapic {
     /// This CPU's local APIC; `None` before [`map`].
     pub fn this_cpu() -> Option<Lapic> {
         let base = NonNull::new(BASE.get()?.as_ptr::<u32>())?;
-        Some(Lapic { base, _this_cpu: PhantomData })
+        Some(Lapic {
+            base,
+            _this_cpu: PhantomData,
+        })
     }
 
     fn reg(&self, r: Reg) -> VolatilePtr<'_, u32> {
@@ -145,4 +143,3 @@ impl Lapic {
         self.write(Reg::Eoi, 0);
     }
 }
-

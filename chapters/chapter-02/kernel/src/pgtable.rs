@@ -190,10 +190,7 @@ pub fn insert<M: Memory>(
 }
 
 /// Unmaps `va` if it is mapped, dropping the mapping's reference. Returns the old entry.
-#[allow(
-    dead_code,
-    reason = "first used by sys_page_unmap (chapter 7); `expect` would fail in host-tests, where it is public"
-)]
+#[allow(dead_code, reason = "first used by sys_page_unmap (chapter 7)")]
 pub fn remove<M: Memory>(mem: &mut M, root: PhysAddr, va: VirtAddr) -> Option<Pte> {
     let (table, index) = walk(mem, root, va, false).ok()??;
     let old = mem.table(table).entries[index];
@@ -262,10 +259,26 @@ pub struct Describe(pub PteFlags);
 impl core::fmt::Display for Describe {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         let has = |flag| self.0.contains(flag);
-        let who = if has(PteFlags::USER) { "user" } else { "kernel-only" };
-        let cache = if has(PteFlags::NO_CACHE) { "uncached" } else { "cached" };
-        let write = if has(PteFlags::WRITE_THROUGH) { "write-through" } else { "write-back" };
-        let exec = if has(PteFlags::NO_EXECUTE) { "no-execute" } else { "executable" };
+        let who = if has(PteFlags::USER) {
+            "user"
+        } else {
+            "kernel-only"
+        };
+        let cache = if has(PteFlags::NO_CACHE) {
+            "uncached"
+        } else {
+            "cached"
+        };
+        let write = if has(PteFlags::WRITE_THROUGH) {
+            "write-through"
+        } else {
+            "write-back"
+        };
+        let exec = if has(PteFlags::NO_EXECUTE) {
+            "no-execute"
+        } else {
+            "executable"
+        };
         write!(f, "{who}, {cache}, {write}, {exec}")
     }
 }

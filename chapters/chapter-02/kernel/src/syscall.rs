@@ -16,7 +16,7 @@ use crate::println;
 use crate::usermem::{BadAddress, UserRange};
 
 /// How a system call can fail.
-enum Failure {
+pub enum Failure {
     /// Refused: the caller gets the error back.
     Error(Error),
     /// The caller broke the interface: it is destroyed.
@@ -60,7 +60,7 @@ fn run(envs: &mut EnvTable, cur: usize, call: Syscall, a: [u64; 5]) -> Result<i6
         Syscall::Cputs => sys_cputs(envs, cur, UserRange::new(a[0], a[1])),
         Syscall::Cgetc => Ok(console::read_byte().map_or(0, i64::from)),
         Syscall::GetEnvId => Ok(i64::from(envs.get(cur).id)),
-        Syscall::EnvDestroy => sys_env_destroy(envs, cur, a[0] as u32),
+        Syscall::EnvDestroy => sys_env_destroy(envs, cur, a[0]),
     }
 }
 
@@ -75,7 +75,7 @@ fn sys_cputs(envs: &mut EnvTable, cur: usize, s: UserRange) -> Result<i64, Failu
 }
 
 /// Destroys an environment: the caller itself or one of its children.
-fn sys_env_destroy(envs: &mut EnvTable, cur: usize, id: u32) -> Result<i64, Failure> {
+fn sys_env_destroy(envs: &mut EnvTable, cur: usize, id: u64) -> Result<i64, Failure> {
     let target = envs.lookup(id, true)?;
     if target == cur {
         println!("[{:08x}] exiting gracefully", envs.get(cur).id);

@@ -78,6 +78,11 @@ impl UserRange {
 impl CheckedRange {
     /// Calls `f` with the range's bytes, a piece per page, in order.
     pub fn for_each_chunk<M: Memory>(&self, mem: &mut M, root: PhysAddr, mut f: impl FnMut(&[u8])) {
+        self.pieces(mem, root, |piece| f(piece));
+    }
+
+    /// Calls `f` with the range's memory, a piece per page, in order.
+    fn pieces<M: Memory>(&self, mem: &mut M, root: PhysAddr, mut f: impl FnMut(&mut [u8])) {
         let end = self.addr + self.len;
         let mut at = self.addr;
         while at < end {
@@ -86,7 +91,7 @@ impl CheckedRange {
             let pte = pgtable::lookup(mem, root, VirtAddr::new(page))
                 .expect("usermem: a checked page vanished (page tables changed under a check)");
             let frame = mem.frame(pte.addr());
-            f(&frame[(at - page) as usize..(chunk_end - page) as usize]);
+            f(&mut frame[(at - page) as usize..(chunk_end - page) as usize]);
             at = chunk_end;
         }
     }

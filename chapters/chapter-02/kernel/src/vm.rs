@@ -120,10 +120,8 @@ pub fn map_mmio(pa: PhysAddr, size: u64) -> VirtAddr {
         va + (end - start) <= MMIO_LIMIT,
         "vm: MMIO window full mapping {pa:?}"
     );
-    let flags = PteFlags::WRITABLE
-        | PteFlags::NO_CACHE
-        | PteFlags::WRITE_THROUGH
-        | PteFlags::NO_EXECUTE;
+    let flags =
+        PteFlags::WRITABLE | PteFlags::NO_CACHE | PteFlags::WRITE_THROUGH | PteFlags::NO_EXECUTE;
     let root = kernel_root();
     pmem::with(|mem| {
         let window = VirtAddr::new(va);
@@ -139,4 +137,3 @@ pub fn kernel_mapping(va: VirtAddr) -> Option<PteFlags> {
     let root = kernel_root();
     pmem::with(|mem| pgtable::lookup(mem, root, va)).map(|pte| pte.flags())
 }
-

@@ -10,8 +10,9 @@
 # offsets passed in as constants) before each STARTUP IPI: the kernel's page-table root, the top
 # of this CPU's kernel stack, the Rust entry point and the CPU number.
 #   16-bit: load a temporary GDT, set CR0.PE, far-jump into 32-bit code.
-#   32-bit: PAE, CR3 = boot.S's boot_pml4 (which maps low memory one-to-one and the kernel image
-#           in the top 2 GiB), EFER.LME and NXE, paging; far-jump into 64-bit code.
+#   32-bit: boot.S's enter_long_mode, as on the boot CPU: PAE, CR3 = boot_pml4 (which maps low
+#           memory one-to-one and the kernel image in the top 2 GiB), EFER.LME and NXE,
+#           paging; then far-jump into 64-bit code.
 #   64-bit: still running at the low copy; jump to the upper half, read the parameters, switch
 #           to the kernel page tables and the CPU's own stack, call entry(cpu).
 #
@@ -40,18 +41,11 @@ trampoline_32:
     movw %ax, %ds
     movw %ax, %es
     movw %ax, %ss
-    movl %cr4, %eax
-    orl ${cr4_pae}, %eax
-    movl %eax, %cr4
-    movl $boot_pml4, %eax
-    movl %eax, %cr3
-    movl ${msr_efer}, %ecx
-    rdmsr
-    orl ${efer_bits}, %eax
-    wrmsr
-    movl %cr0, %eax
-    orl ${cr0_bits}, %eax
-    movl %eax, %cr0
+    # The same switch as the boot CPU's (boot.S), on a stack at the top of this page; called
+    # by absolute address, since this code does not run where it was linked.
+    movl ${tramp_page} + {page_size}, %esp
+    movl $enter_long_mode, %eax
+    call *%eax
     ljmp $0x18, ${tramp_page} + (trampoline_64 - trampoline_start)
 
     .code64

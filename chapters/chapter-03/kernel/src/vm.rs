@@ -121,10 +121,8 @@ pub fn map_mmio(pa: PhysAddr, size: u64) -> VirtAddr {
         va + (end - start) <= MMIO_LIMIT,
         "vm: MMIO window full mapping {pa:?}"
     );
-    let flags = PteFlags::WRITABLE
-        | PteFlags::NO_CACHE
-        | PteFlags::WRITE_THROUGH
-        | PteFlags::NO_EXECUTE;
+    let flags =
+        PteFlags::WRITABLE | PteFlags::NO_CACHE | PteFlags::WRITE_THROUGH | PteFlags::NO_EXECUTE;
     let root = kernel_root();
     pmem::with(|mem| {
         let window = VirtAddr::new(va);
@@ -145,7 +143,7 @@ pub fn kernel_mapping(va: VirtAddr) -> Option<PteFlags> {
 /// its top. The guard page below the stack stays unmapped. Slots never overlap the MMIO window
 /// above them; `slot` is bounded by the caller (a few per CPU).
 pub fn map_kernel_stack(slot: usize) -> VirtAddr {
-    let top = KSTACK_TOP - slot as u64 * (KSTACK_SIZE + KSTACK_GUARD);
+    let top = kernel_stack_top(slot).as_u64();
     let bottom = top - KSTACK_SIZE;
     let root = kernel_root();
     let flags = PteFlags::WRITABLE | PteFlags::NO_EXECUTE;
@@ -160,4 +158,9 @@ pub fn map_kernel_stack(slot: usize) -> VirtAddr {
     })
     .expect("vm: out of memory for a kernel stack");
     VirtAddr::new(top)
+}
+
+/// The top of kernel stack slot `slot`.
+pub fn kernel_stack_top(slot: usize) -> VirtAddr {
+    VirtAddr::new(KSTACK_TOP - slot as u64 * (KSTACK_SIZE + KSTACK_GUARD))
 }

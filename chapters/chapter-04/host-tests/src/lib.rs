@@ -18,7 +18,11 @@ pub mod envid;
 pub mod frame;
 #[path = "../../kernel/src/memmap.rs"]
 pub mod memmap;
+#[path = "../../kernel/src/mp.rs"]
+pub mod mp;
 #[path = "../../kernel/src/pgtable.rs"]
 pub mod pgtable;
+#[path = "../../kernel/src/thiscpu.rs"]
+pub mod thiscpu;
 #[path = "../../kernel/src/usermem.rs"]
 pub mod usermem;

@@ -24,15 +24,8 @@ pub struct Stack(UnsafeCell<[u8; BOOT_STACK_SIZE]>);
 // on it uses it through its stack pointer only.
 unsafe impl Sync for Stack {}
 
-/// The boot CPU's stack (and, in this chapter, the kernel stack for traps from user mode).
+/// The boot CPU's stack, for `kmain`.
 pub static BOOT_STACK: Stack = Stack(UnsafeCell::new([0; BOOT_STACK_SIZE]));
-
-impl Stack {
-    /// The address just above the stack, where `%rsp` starts.
-    pub fn top(&'static self) -> u64 {
-        self.0.get() as u64 + BOOT_STACK_SIZE as u64
-    }
-}
 
 global_asm!(
     include_str!("boot.S"),

@@ -8,13 +8,15 @@
 //! with the id of the environment current at the time, or 0 for the kernel).
 
 use abi::layout::{USTACKTOP, UTOP};
-use abi::{EnvId, NENV};
+use abi::{EnvId, NENV, PushRegs};
 use spin::{Mutex, MutexGuard};
 
 use crate::addr::{PAGE_SIZE, PhysAddr, VirtAddr};
+use crate::cpu;
 use crate::elf::{Elf, ElfError};
 use crate::envid::{self, FreeList};
 use crate::gdt::{USER_CS, USER_DS};
+use crate::percpu;
 use crate::pgtable::{self, Memory, NoMemory, PteFlags};
 use crate::pmem::{self, KernelMemory};
 use crate::println;
@@ -28,8 +30,8 @@ pub enum EnvStatus {
     Free,
     /// Ready to run.
     Runnable,
-    /// Running on the CPU.
-    Running,
+    /// Running on CPU `cpu`.
+    Running { cpu: usize },
     /// Alive but not to be scheduled.
     NotRunnable,
 }
@@ -53,21 +55,23 @@ pub struct Env {
 impl Env {
     const FREE: Env = Env {
         tf: TrapFrame {
-            r15: 0,
-            r14: 0,
-            r13: 0,
-            r12: 0,
-            r11: 0,
-            r10: 0,
-            r9: 0,
-            r8: 0,
-            rbp: 0,
-            rdi: 0,
-            rsi: 0,
-            rdx: 0,
-            rcx: 0,
-            rbx: 0,
-            rax: 0,
+            regs: PushRegs {
+                r15: 0,
+                r14: 0,
+                r13: 0,
+                r12: 0,
+                r11: 0,
+                r10: 0,
+                r9: 0,
+                r8: 0,
+                rbp: 0,
+                rdi: 0,
+                rsi: 0,
+                rdx: 0,
+                rcx: 0,
+                rbx: 0,
+                rax: 0,
+            },
             vector: 0,
             err: 0,
             rip: 0,
@@ -94,19 +98,26 @@ impl Env {
 pub struct EnvTable {
     envs: [Env; NENV],
     free: FreeList,
-    /// The slot whose environment this CPU is running.
-    current: Option<usize>,
+}
+
+impl EnvTable {
+    /// Every slot free.
+    const fn new() -> EnvTable {
+        EnvTable {
+            envs: [const { Env::FREE }; NENV],
+            free: FreeList::new(),
+        }
+    }
 }
 
 /// All environments, behind one lock.
-static ENVS: Mutex<EnvTable> = Mutex::new(EnvTable {
-    envs: [const { Env::FREE }; NENV],
-    free: FreeList::new(),
-    current: None,
-});
+static ENVS: Mutex<EnvTable> = Mutex::new(EnvTable::new());
+
+/// The environment table, locked: the proof a function may touch environments.
+pub type EnvGuard = MutexGuard<'static, EnvTable>;
 
 /// Locks the environment table.
-pub fn lock() -> MutexGuard<'static, EnvTable> {
+pub fn lock() -> EnvGuard {
     ENVS.lock()
 }
 
@@ -141,14 +152,19 @@ impl From<NoMemory> for CreateError {
 }
 
 impl EnvTable {
-    /// The slot being run, if any.
+    /// The slot this CPU is running, if any.
     pub fn current(&self) -> Option<usize> {
-        self.current
+        percpu::this().current_env.get()
     }
 
-    /// The id of the environment being run, or 0 (the kernel).
+    /// Makes `slot` the one this CPU is running.
+    fn set_current(&mut self, slot: Option<usize>) {
+        percpu::this().current_env.set(slot);
+    }
+
+    /// The id of the environment this CPU is running, or 0 (the kernel).
     pub fn current_id(&self) -> EnvId {
-        self.current.map_or(0, |i| self.envs[i].id)
+        self.current().map_or(0, |i| self.envs[i].id)
     }
 
     /// The environment in `slot`.
@@ -168,9 +184,11 @@ impl EnvTable {
 
     /// The slot of the live environment `id` (0 = the current one). With `check_perm`, only the
     /// current environment itself or its parent may name it (JOS's `envid2env`).
-    pub fn lookup(&self, id: EnvId, check_perm: bool) -> Result<usize, abi::Error> {
+    pub fn lookup(&self, id: u64, check_perm: bool) -> Result<usize, abi::Error> {
+        // An id is 32 bits; a wider number is no id (and must not name one by truncation).
+        let id = EnvId::try_from(id).map_err(|_| abi::Error::BadEnv)?;
         let cur = self
-            .current
+            .current()
             .expect("env: lookup with no current environment");
         if id == 0 {
             return Ok(cur);
@@ -240,7 +258,7 @@ impl EnvTable {
         println!("[{:08x}] free env {:08x}", self.current_id(), id);
         if let Some(root) = self.envs[slot].root.take() {
             // Never free the page tables the CPU is using.
-            if self.current == Some(slot) {
+            if self.current() == Some(slot) {
                 vm::switch_to(vm::kernel_root());
             }
             pmem::with(|mem| vm::free_address_space(mem, root));
@@ -253,8 +271,8 @@ impl EnvTable {
     /// CPU has no current environment afterwards and must schedule another.
     pub fn destroy(&mut self, slot: usize) {
         self.free(slot);
-        if self.current == Some(slot) {
-            self.current = None;
+        if self.current() == Some(slot) {
+            self.set_current(None);
         }
     }
 }
@@ -320,16 +338,16 @@ fn map_new_page(
 
 /// Runs the environment in `slot` on this CPU: makes it current and running, switches to its
 /// address space, and returns to user mode through its saved frame (JOS's `env_run`).
-pub fn run(mut envs: MutexGuard<'static, EnvTable>, slot: usize) -> ! {
-    if let Some(cur) = envs.current
+pub fn run(mut envs: EnvGuard, slot: usize) -> ! {
+    if let Some(cur) = envs.current()
         && cur != slot
-        && envs.envs[cur].status == EnvStatus::Running
+        && matches!(envs.envs[cur].status, EnvStatus::Running { .. })
     {
         envs.envs[cur].status = EnvStatus::Runnable;
     }
-    envs.current = Some(slot);
+    envs.set_current(Some(slot));
     let e = &mut envs.envs[slot];
-    e.status = EnvStatus::Running;
+    e.status = EnvStatus::Running { cpu: cpu::id() };
     e.runs += 1;
     vm::switch_to(e.root());
     // The frame is copied to this stack: the table may change once the lock is dropped.

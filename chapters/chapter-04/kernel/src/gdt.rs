@@ -9,8 +9,9 @@
 //! segment register faults with error code 0x28.
 
 use core::arch::asm;
-use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicU64, Ordering};
+
+use crate::mp::MAX_CPUS;
 
 /// Kernel code segment selector.
 pub const KERNEL_CS: u16 = 0x08;
@@ -20,8 +21,11 @@ pub const KERNEL_DS: u16 = 0x10;
 pub const USER_CS: u16 = 0x18 | 3;
 /// User data segment selector (RPL 3).
 pub const USER_DS: u16 = 0x20 | 3;
-/// The TSS selector.
-pub const TSS_SELECTOR: u16 = 0x28;
+/// The TSS selector of CPU `cpu`: every CPU has its own TSS and its own 16-byte descriptor for
+/// it, starting at 0x28 (so CPU 0's is JOS's GD_TSS0).
+pub const fn tss_selector(cpu: usize) -> u16 {
+    0x28 + 16 * cpu as u16
+}
 
 /// A code or data segment descriptor for long mode (SDM Vol. 3A, Figure 3-8).
 const fn segment(code: bool, dpl: u64) -> u64 {
@@ -51,57 +55,64 @@ pub struct Tss {
 }
 const _: () = assert!(size_of::<Tss>() == 104);
 
-/// The TSS, written before `ltr` and read by the CPU on every trap from user mode.
-struct TssCell(UnsafeCell<Tss>);
+impl Tss {
+    /// A TSS with no stacks set and no I/O bitmap.
+    pub const fn new() -> Tss {
+        Tss {
+            reserved0: 0,
+            rsp: [0; 3],
+            reserved1: 0,
+            ist: [0; 7],
+            reserved2: 0,
+            reserved3: 0,
+            iomap_base: size_of::<Tss>() as u16,
+        }
+    }
+}
 
-// SAFETY: the TSS is written only in `init`, on the one CPU, before the CPU itself reads it.
-unsafe impl Sync for TssCell {}
+/// The GDT: five segments, then a TSS descriptor (two entries) per CPU. The CPU itself writes
+/// to it (the busy bit of a TSS descriptor, on `ltr`), so the entries are atomics rather than
+/// plain integers the compiler may assume constant.
+static GDT: [AtomicU64; 5 + 2 * MAX_CPUS] = {
+    let mut gdt = [const { AtomicU64::new(0) }; 5 + 2 * MAX_CPUS];
+    gdt[1] = AtomicU64::new(segment(true, 0));
+    gdt[2] = AtomicU64::new(segment(false, 0));
+    gdt[3] = AtomicU64::new(segment(true, 3));
+    gdt[4] = AtomicU64::new(segment(false, 3));
+    gdt
+};
 
-static TSS: TssCell = TssCell(UnsafeCell::new(Tss {
-    reserved0: 0,
-    rsp: [0; 3],
-    reserved1: 0,
-    ist: [0; 7],
-    reserved2: 0,
-    reserved3: 0,
-    iomap_base: size_of::<Tss>() as u16,
-}));
+/// Loads the GDT and CPU `cpu`'s TSS (at `tss`, `limit` + 1 bytes long) on the running CPU.
+///
+/// # Safety
+/// `tss` must point to a TSS that stays valid and in place for good and that no other CPU
+/// loads, and the caller must be CPU `cpu`.
+pub unsafe fn init_cpu(cpu: usize, tss: *const Tss, limit: u64) {
+    install_tss(5 + 2 * cpu, tss as u64, limit);
+    load();
+    // SAFETY: the descriptor was just written for this CPU's own TSS (the caller's promise),
+    // and no other CPU loads it, so it is not busy.
+    unsafe {
+        x86::task::load_tr(x86::segmentation::SegmentSelector::from_raw(tss_selector(
+            cpu,
+        )))
+    };
+}
 
-/// The GDT. The CPU itself writes to it (the TSS descriptor's busy bit on `ltr`), so the
-/// entries are atomics rather than plain integers the compiler may assume constant.
-static GDT: [AtomicU64; 7] = [
-    AtomicU64::new(0),
-    AtomicU64::new(segment(true, 0)),
-    AtomicU64::new(segment(false, 0)),
-    AtomicU64::new(segment(true, 3)),
-    AtomicU64::new(segment(false, 3)),
-    AtomicU64::new(0), // TSS, low half (filled in by init)
-    AtomicU64::new(0), // TSS, high half
-];
-
-/// Loads the GDT and the TSS, with `kernel_stack_top` as the stack for traps from user mode.
-pub fn init(kernel_stack_top: u64) {
-    let tss = TSS.0.get();
-    // SAFETY: nothing reads the TSS yet (see TssCell); a packed field is written by value.
-    unsafe { (*tss).rsp[0] = kernel_stack_top };
-
-    let base = tss as u64;
-    let limit = size_of::<Tss>() as u64 - 1;
+/// Writes a 64-bit TSS descriptor (SDM Vol. 3A, Figure 8-4) for the TSS at `base` into GDT
+/// entries `index` and `index + 1`.
+fn install_tss(index: usize, base: u64, limit: u64) {
     let low = limit & 0xffff
         | (base & 0xff_ffff) << 16
         | 0x89 << 40 // present, type 9: available 64-bit TSS
         | (limit >> 16 & 0xf) << 48
         | (base >> 24 & 0xff) << 56;
-    GDT[5].store(low, Ordering::Relaxed);
-    GDT[6].store(base >> 32, Ordering::Relaxed);
-    load();
-    // SAFETY: the TSS descriptor was just written and this is the only `ltr` of it.
-    unsafe { x86::task::load_tr(x86::segmentation::SegmentSelector::from_raw(TSS_SELECTOR)) };
+    GDT[index].store(low, Ordering::Relaxed);
+    GDT[index + 1].store(base >> 32, Ordering::Relaxed);
 }
 
 /// Loads the GDT and reloads every segment register from it.
 fn load() {
-
     let pointer = x86::dtables::DescriptorTablePointer {
         limit: (size_of_val(&GDT) - 1) as u16,
         base: GDT.as_ptr().cast::<u64>(),

@@ -70,11 +70,6 @@ pub fn map(pa: PhysAddr) -> VirtAddr {
     *BASE.call_once(|| vm::map_mmio(pa, 4096))
 }
 
-/// Whether the registers are mapped yet (before that, only the boot CPU runs).
-pub fn is_mapped() -> bool {
-    BASE.get().is_some()
-}
-
 /// The local APIC of the CPU running this code.
 pub struct Lapic {
     base: NonNull<u32>,
@@ -86,7 +81,10 @@ impl Lapic {
     /// This CPU's local APIC; `None` before [`map`].
     pub fn this_cpu() -> Option<Lapic> {
         let base = NonNull::new(BASE.get()?.as_ptr::<u32>())?;
-        Some(Lapic { base, _this_cpu: PhantomData })
+        Some(Lapic {
+            base,
+            _this_cpu: PhantomData,
+        })
     }
 
     fn reg(&self, r: Reg) -> VolatilePtr<'_, u32> {
@@ -174,7 +172,10 @@ const DELIVERY_PENDING: u32 = 1 << 12;
 impl Ipi {
     /// INIT: resets the target processor into its wait-for-STARTUP state.
     pub fn init(dest: u8) -> Ipi {
-        Ipi { low: DELIVERY_INIT | LEVEL_ASSERT | TRIGGER_LEVEL, dest }
+        Ipi {
+            low: DELIVERY_INIT | LEVEL_ASSERT | TRIGGER_LEVEL,
+            dest,
+        }
     }
 
     /// STARTUP: the target starts in real mode at `page`, which must be page-aligned and below
@@ -185,7 +186,10 @@ impl Ipi {
             "lapic: STARTUP page {page:?} is not a page below 1 MiB"
         );
         let vector = (page.as_u64() >> 12) as u32;
-        Ipi { low: DELIVERY_STARTUP | LEVEL_ASSERT | vector, dest }
+        Ipi {
+            low: DELIVERY_STARTUP | LEVEL_ASSERT | vector,
+            dest,
+        }
     }
 }
 

@@ -18,8 +18,8 @@ const COMMAND: u16 = 0x43;
 /// The NMI status and control port: bit 0 gates channel 2, bit 1 feeds the speaker, bit 5
 /// reads channel 2's output.
 const CONTROL: u16 = 0x61;
-/// Channel 2, low byte then high byte, mode 0, binary.
-const CHANNEL2_MODE0: u8 = 0b10_11_000_0;
+/// Channel 2 (bits 7-6 = 10), low byte then high byte (5-4 = 11), mode 0 (3-1), binary (0).
+const CHANNEL2_MODE0: u8 = 0b1011_0000;
 
 /// Waits at least `us` microseconds.
 pub fn delay_us(us: u64) {

@@ -13,10 +13,10 @@ use core::arch::global_asm;
 use core::mem::offset_of;
 use core::sync::atomic::{AtomicBool, Ordering};
 
-use crate::addr::PhysAddr;
+use crate::addr::{PAGE_SIZE, PhysAddr};
 use crate::lapic::{Ipi, Lapic};
 use crate::mp::MAX_CPUS;
-use crate::{cpu, gdt, pit, println, qemu, trap, vm};
+use crate::{cpu, percpu, pit, println, qemu, trap, vm};
 
 /// Where the trampoline is copied: a page of low memory (JOS uses the same page).
 pub const TRAMPOLINE_PAGE: PhysAddr = PhysAddr::new(0x7000);
@@ -40,10 +40,7 @@ struct TrampolineParams {
 global_asm!(
     include_str!("trampoline.S"),
     tramp_page = const TRAMPOLINE_PAGE.as_u64(),
-    cr4_pae = const 1 << 5,
-    msr_efer = const 0xc000_0080u32,
-    efer_bits = const (1 << 8) | (1 << 11),
-    cr0_bits = const (1u32 << 31) | (1 << 16),
+    page_size = const PAGE_SIZE,
     params_size = const size_of::<TrampolineParams>(),
     p_root = const offset_of!(TrampolineParams, root),
     p_stack = const offset_of!(TrampolineParams, stack_top),
@@ -65,7 +62,12 @@ static ONLINE: [AtomicBool; MAX_CPUS] = [const { AtomicBool::new(false) }; MAX_C
 pub fn boot_aps() {
     let start = &raw const trampoline_start;
     let len = &raw const trampoline_end as usize - start as usize;
-    assert!(len <= 4096, "smp: the trampoline does not fit in one page");
+    // The code and its parameters, and below the page's top a few bytes of stack for the call
+    // into boot.S's enter_long_mode.
+    assert!(
+        len + 16 <= PAGE_SIZE as usize,
+        "smp: the trampoline does not fit in one page"
+    );
     let page = TRAMPOLINE_PAGE.to_virt().as_ptr::<u8>();
     // SAFETY: the trampoline page is reserved low memory that only this function writes, and
     // `len` bytes of code start at trampoline_start.
@@ -112,11 +114,14 @@ fn wait_online(cpu: usize) -> bool {
 /// Where an AP arrives from the trampoline, on its own kernel stack and the kernel page tables.
 extern "C" fn ap_main(cpu: u64) -> ! {
     let cpu = cpu as usize;
-    gdt::load_ap();
+    percpu::init(cpu);
     trap::load();
     let lapic = Lapic::this_cpu().expect("smp: local APIC not mapped");
     lapic.init();
-    assert!(cpu::id() == cpu, "smp: CPU {cpu} has someone else's APIC id");
+    assert!(
+        cpu::id() == cpu,
+        "smp: CPU {cpu} has someone else's APIC id"
+    );
     println!("SMP: CPU {cpu} starting");
     ONLINE[cpu].store(true, Ordering::Release);
     qemu::halt_forever()

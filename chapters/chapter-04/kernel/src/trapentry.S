@@ -33,6 +33,11 @@ trap_stubs:
     .org trap_stubs + 256 * {stub_size}
 
 trap_common:
+    # From user mode, GS holds the program's base: swap in this CPU's (percpu.rs).
+    testb $3, {cs_from_vector}(%rsp)
+    jz 1f
+    swapgs
+1:
     pushq %rax
     pushq %rbx
     pushq %rcx
@@ -72,4 +77,9 @@ trap_return:
     popq %rbx
     popq %rax
     addq $16, %rsp
+    # Back to user mode: give the program its GS base again.
+    testb $3, {cs_from_rip}(%rsp)
+    jz 2f
+    swapgs
+2:
     iretq

@@ -121,10 +121,8 @@ pub fn map_mmio(pa: PhysAddr, size: u64) -> VirtAddr {
         va + (end - start) <= MMIO_LIMIT,
         "vm: MMIO window full mapping {pa:?}"
     );
-    let flags = PteFlags::WRITABLE
-        | PteFlags::NO_CACHE
-        | PteFlags::WRITE_THROUGH
-        | PteFlags::NO_EXECUTE;
+    let flags =
+        PteFlags::WRITABLE | PteFlags::NO_CACHE | PteFlags::WRITE_THROUGH | PteFlags::NO_EXECUTE;
     let root = kernel_root();
     pmem::with(|mem| {
         let window = VirtAddr::new(va);
@@ -145,7 +143,7 @@ pub fn kernel_mapping(va: VirtAddr) -> Option<PteFlags> {
 /// its top. The guard page below the stack stays unmapped. Slots never overlap the MMIO window
 /// above them; `slot` is bounded by the caller (a few per CPU).
 pub fn map_kernel_stack(slot: usize) -> VirtAddr {
-    let top = KSTACK_TOP - slot as u64 * (KSTACK_SIZE + KSTACK_GUARD);
+    let top = kernel_stack_top(slot).as_u64();
     let bottom = top - KSTACK_SIZE;
     let root = kernel_root();
     let flags = PteFlags::WRITABLE | PteFlags::NO_EXECUTE;
@@ -160,4 +158,21 @@ pub fn map_kernel_stack(slot: usize) -> VirtAddr {
     })
     .expect("vm: out of memory for a kernel stack");
     VirtAddr::new(top)
+}
+
+/// The top of kernel stack slot `slot`.
+pub fn kernel_stack_top(slot: usize) -> VirtAddr {
+    VirtAddr::new(KSTACK_TOP - slot as u64 * (KSTACK_SIZE + KSTACK_GUARD))
+}
+
+/// The stack slot whose guard page holds `va`, if `va` is in a guard page.
+pub fn guard_page_slot(va: u64) -> Option<usize> {
+    if va >= KSTACK_TOP {
+        return None;
+    }
+    let slot = ((KSTACK_TOP - 1 - va) / (KSTACK_SIZE + KSTACK_GUARD)) as usize;
+    // Within its slot, the guard is the lowest page, below the stack's bottom. Slots are two
+    // per CPU: kernel stacks, then double-fault stacks.
+    let in_guard = va < kernel_stack_top(slot).as_u64() - KSTACK_SIZE;
+    (in_guard && slot < 2 * crate::mp::MAX_CPUS).then_some(slot)
 }

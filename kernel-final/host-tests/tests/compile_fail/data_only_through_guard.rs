@@ -7,4 +7,4 @@ fn main() {
     let value = LOCK.data;
     println!("{value:?}");
 }
-// @file 5
+// @file 5 hidden

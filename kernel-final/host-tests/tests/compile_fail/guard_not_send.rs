@@ -9,4 +9,4 @@ fn main() {
         drop(guard);
     });
 }
-// @file 5
+// @file 5 hidden

@@ -9,4 +9,4 @@ fn main() {
     }
     println!("{}", *escaped);
 }
-// @file 5
+// @file 5 hidden

@@ -9,4 +9,4 @@ fn main() {
         let _ = *here;
     });
 }
-// @file 4
+// @file 4 hidden

@@ -9,4 +9,4 @@ fn main() {
     let here = ThisCpu::new(&STATE);
     shared_with_other_cpus(&here);
 }
-// @file 4
+// @file 4 hidden

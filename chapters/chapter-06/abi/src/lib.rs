@@ -1,0 +1,156 @@
+//! The kernel/user contract: system-call numbers, error codes and the user address-space layout.
+//!
+//! Both the kernel and the user library depend on this crate, so the two sides can never disagree
+//! about a number. System calls enter the kernel through `int $0x30` (a trap gate with DPL 3):
+//! the call number goes in `rax`, up to five arguments in `rdi`, `rsi`, `rdx`, `rcx`, `r8`, and
+//! the result comes back in `rax` (a negative value is `-Error`).
+#![no_std]
+#![deny(unsafe_code)]
+
+/// The interrupt vector of the system-call gate (JOS's `T_SYSCALL`).
+pub const SYSCALL_VECTOR: u8 = 0x30;
+
+/// The system calls, numbered as the kernel dispatches them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u64)]
+pub enum Syscall {
+    /// Print `len` bytes at `ptr` on the console.
+    Cputs = 0,
+    /// Read a character from the console without blocking (0 if none).
+    Cgetc = 1,
+    /// The caller's environment id.
+    GetEnvId = 2,
+    /// Destroy an environment (0 means the caller).
+    EnvDestroy = 3,
+    /// Give up the CPU to another environment.
+    Yield = 4,
+    /// The number of the CPU the caller is running on (it may move at its next yield).
+    GetCpu = 10,
+}
+
+impl Syscall {
+    /// Every system call.
+    pub const ALL: &'static [Syscall] = &[
+        Syscall::Cputs,
+        Syscall::Cgetc,
+        Syscall::GetEnvId,
+        Syscall::EnvDestroy,
+        Syscall::Yield,
+        Syscall::GetCpu,
+    ];
+
+    /// The system call with number `n`, if there is one.
+    pub fn from_number(n: u64) -> Option<Syscall> {
+        Self::ALL.iter().copied().find(|s| *s as u64 == n)
+    }
+}
+
+/// The errors a system call returns (as `-(error as i64)`), JOS's `E_*` numbering.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(i64)]
+pub enum Error {
+    /// Unspecified or unknown problem.
+    Unspecified = 1,
+    /// The environment does not exist or the caller may not act on it.
+    BadEnv = 2,
+    /// Invalid parameter.
+    Inval = 3,
+    /// Out of memory.
+    NoMem = 4,
+    /// Every environment slot is in use.
+    NoFreeEnv = 5,
+}
+
+impl Error {
+    /// Every error, in number order.
+    pub const ALL: &'static [Error] = &[
+        Error::Unspecified,
+        Error::BadEnv,
+        Error::Inval,
+        Error::NoMem,
+        Error::NoFreeEnv,
+    ];
+
+    /// The error a negative system-call result stands for, if any.
+    pub fn from_result(r: i64) -> Option<Error> {
+        Self::ALL.iter().copied().find(|e| -(*e as i64) == r)
+    }
+
+    /// JOS's wording, so messages read the same as in JOS.
+    pub fn message(self) -> &'static str {
+        match self {
+            Error::Unspecified => "unspecified error",
+            Error::BadEnv => "bad environment",
+            Error::Inval => "invalid parameter",
+            Error::NoMem => "out of memory",
+            Error::NoFreeEnv => "out of environments",
+        }
+    }
+}
+
+impl core::fmt::Display for Error {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+/// An environment id: generation in the high bits, table index in the low `LOG2_NENV` bits.
+pub type EnvId = u32;
+
+/// log2 of the number of environment slots.
+pub const LOG2_NENV: u32 = 10;
+/// The number of environment slots.
+pub const NENV: usize = 1 << LOG2_NENV;
+
+/// The size of a page.
+pub const PGSIZE: u64 = 4096;
+
+/// The general registers, in the order the kernel's trap entry pushes them (the last pushed,
+/// `r15`, lies lowest): the first part of the kernel's trap frame, and of a user trap frame.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PushRegs {
+    pub r15: u64,
+    pub r14: u64,
+    pub r13: u64,
+    pub r12: u64,
+    pub r11: u64,
+    pub r10: u64,
+    pub r9: u64,
+    pub r8: u64,
+    pub rbp: u64,
+    pub rdi: u64,
+    pub rsi: u64,
+    pub rdx: u64,
+    pub rcx: u64,
+    pub rbx: u64,
+    pub rax: u64,
+}
+
+/// The user address-space layout (addresses are user virtual addresses).
+///
+/// ```text
+///  0x0000_8000_0000_0000  ULIM: end of the lower canonical half; nothing above is user's
+///                         (PML4 slot 255, reserved for the read-only page-table view)
+///  0x0000_7f80_0000_0000  UTOP: user programs may map pages below this
+///                         (one page: the user exception stack, chapter 8)
+///  UXSTACKTOP - PGSIZE    (an unmapped guard page)
+///  USTACKTOP              the normal user stack grows down from here
+///        ...
+///  0x0000_0000_0080_0000  UTEXT: programs are linked here
+///  0x0000_0000_0000_0000  (page 0 stays unmapped to catch null pointers)
+/// ```
+pub mod layout {
+    use super::PGSIZE;
+
+    /// The first address that is not user space.
+    pub const ULIM: u64 = 0x0000_8000_0000_0000;
+    /// The top of the region user programs may map.
+    pub const UTOP: u64 = 0x0000_7f80_0000_0000;
+    /// The top of the one-page user exception stack.
+    pub const UXSTACKTOP: u64 = UTOP;
+    /// The top of the normal user stack (below the exception stack and a guard page).
+    pub const USTACKTOP: u64 = UTOP - 2 * PGSIZE;
+    /// Where user programs are linked.
+    pub const UTEXT: u64 = 0x80_0000;
+}

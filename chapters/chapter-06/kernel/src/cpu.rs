@@ -1,0 +1,86 @@
+//! Which CPU is this?
+//!
+//! Each CPU's local APIC knows its APIC id; the MP table (chapter 1) lists the APIC ids of the
+//! CPUs the kernel runs, in the order that gives each its CPU number. APIC ids need not be
+//! 0, 1, 2...: firmware may number them 0, 2, 4... or leave gaps, so the kernel never uses an
+//! APIC id as an index; it looks the id up here.
+//!
+//! It also knows whether this CPU takes interrupts: [`IrqOff`] turns them off for as long as it
+//! lives (spinlocks hold one).
+
+use spin::Once;
+
+use crate::lapic::Lapic;
+use crate::mp::MAX_CPUS;
+
+/// The APIC ids of the CPUs the kernel runs, indexed by CPU number, and how many there are.
+static APIC_IDS: Once<([u8; MAX_CPUS], usize)> = Once::new();
+
+/// Records the APIC ids of the CPUs the kernel will run (the boot CPU among them), once.
+pub fn set_apic_ids(ids: &[u8]) {
+    assert!(ids.len() <= MAX_CPUS, "cpu: more CPUs than MAX_CPUS");
+    APIC_IDS.call_once(|| {
+        let mut table = [0; MAX_CPUS];
+        table[..ids.len()].copy_from_slice(ids);
+        (table, ids.len())
+    });
+}
+
+/// The number of CPUs the kernel runs.
+pub fn count() -> usize {
+    APIC_IDS.get().map_or(1, |&(_, n)| n)
+}
+
+/// The APIC id of CPU `cpu`.
+pub fn apic_id(cpu: usize) -> u8 {
+    let (ids, n) = APIC_IDS.get().expect("cpu: CPU table not set");
+    assert!(cpu < *n, "cpu: no CPU {cpu}");
+    ids[cpu]
+}
+
+/// The index of the CPU running this code, if it can be told: before the local APIC is mapped
+/// only the boot CPU runs, so that is CPU 0; `None` if this CPU's APIC id is not in the table.
+pub fn try_id() -> Option<usize> {
+    let Some(lapic) = Lapic::this_cpu() else {
+        return Some(0);
+    };
+    let (ids, n) = APIC_IDS.get()?;
+    let apic = lapic.id();
+    ids[..*n].iter().position(|&a| a == apic)
+}
+
+/// The index of the CPU running this code.
+pub fn id() -> usize {
+    try_id().expect("cpu: this CPU's APIC id is not in the CPU table")
+}
+
+/// Tells the CPU it is spinning (the `pause` instruction), to save power and let the lock
+/// holder's memory traffic through.
+pub fn relax() {
+    core::hint::spin_loop();
+}
+
+/// Interrupts off on this CPU while this value lives; when it is dropped they are back as they
+/// were. Values dropped in the reverse order of their making (as guards are) therefore nest.
+pub struct IrqOff {
+    were_on: bool,
+}
+
+impl IrqOff {
+    /// Turns interrupts off, remembering whether they were on.
+    pub fn disable() -> IrqOff {
+        let were_on = x86::bits64::rflags::read().contains(x86::bits64::rflags::RFlags::FLAGS_IF);
+        // SAFETY: turning interrupts off cannot break memory safety; `drop` restores the flag.
+        unsafe { x86::irq::disable() };
+        IrqOff { were_on }
+    }
+}
+
+impl Drop for IrqOff {
+    fn drop(&mut self) {
+        if self.were_on {
+            // SAFETY: interrupts were on when this value was made, so code around it expects them.
+            unsafe { x86::irq::enable() };
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! The kernel's pure-logic modules, compiled for the host so their unit tests run there.
+//!
+//! Each module is the kernel's own source file, included by path: what is tested here is
+//! exactly what the kernel runs. A module qualifies when it depends only on `core`, `abi` and
+//! the other modules listed here. Run with `cargo test -p host-tests --target <host triple>`
+//! (`cargo xtask test` does).
+//! Outside tests the crate is `no_std`, as in the kernel, so a module that reaches for `std`
+//! by accident fails to build here; the tests themselves may use `std`.
+#![cfg_attr(not(test), no_std)]
+
+#[path = "../../kernel/src/addr.rs"]
+pub mod addr;
+#[path = "../../kernel/src/argcheck.rs"]
+pub mod argcheck;
+#[path = "../../kernel/src/elf.rs"]
+pub mod elf;
+#[path = "../../kernel/src/envid.rs"]
+pub mod envid;
+#[path = "../../kernel/src/frame.rs"]
+pub mod frame;
+#[path = "../../kernel/src/memmap.rs"]
+pub mod memmap;
+#[path = "../../kernel/src/mp.rs"]
+pub mod mp;
+#[path = "../../kernel/src/pgtable.rs"]
+pub mod pgtable;
+#[path = "../../kernel/src/roundrobin.rs"]
+pub mod roundrobin;
+#[path = "../../kernel/src/spinlock.rs"]
+pub mod spinlock;
+#[path = "../../kernel/src/thiscpu.rs"]
+pub mod thiscpu;
+#[path = "../../kernel/src/usermem.rs"]
+pub mod usermem;
+
+/// The host's stand-in for the kernel's `cpu` module: each thread is a CPU, and there are no
+/// interrupts to turn off.
+pub mod cpu {
+    /// This thread's CPU number (threads are numbered as they first ask).
+    #[cfg(test)]
+    pub fn id() -> usize {
+        use core::sync::atomic::{AtomicUsize, Ordering};
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        std::thread_local! {
+            static ID: usize = NEXT.fetch_add(1, Ordering::Relaxed);
+        }
+        ID.with(|id| *id)
+    }
+
+    /// Outside the tests nothing runs: one CPU.
+    #[cfg(not(test))]
+    pub fn id() -> usize {
+        0
+    }
+
+    /// Waiting on the host: let the thread holding the lock run (the test threads may
+    /// outnumber the cores, and a ticket lock's next owner may be descheduled).
+    #[cfg(test)]
+    pub fn relax() {
+        std::thread::yield_now();
+    }
+
+    /// Outside the tests nothing spins.
+    #[cfg(not(test))]
+    pub fn relax() {
+        core::hint::spin_loop();
+    }
+
+    /// Interrupts need no turning off on the host.
+    pub struct IrqOff;
+
+    impl IrqOff {
+        /// Nothing to turn off.
+        pub fn disable() -> IrqOff {
+            IrqOff
+        }
+    }
+}

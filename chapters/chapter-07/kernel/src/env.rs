@@ -1,0 +1,384 @@
+//! Environments: JOS's processes. Each has a saved trap frame, an address space, an id and a
+//! status; the kernel keeps all [`NENV`] of them in one table.
+//!
+//! Life cycle: `alloc` takes a free slot and gives it a fresh address space and id; `create`
+//! also loads an ELF program into it; `run` switches to its address space and returns to user
+//! mode through its trap frame; `destroy` frees everything it owns and puts the slot back at the
+//! front of the free list. Messages follow JOS (`[%08x] new env %08x`, `[%08x] free env %08x`,
+//! with the id of the environment current at the time, or 0 for the kernel).
+
+use abi::layout::{USTACKTOP, UTOP};
+use abi::{EnvId, NENV, PushRegs};
+
+use crate::addr::{PAGE_SIZE, PhysAddr, VirtAddr};
+use crate::cpu;
+use crate::elf::{Elf, ElfError};
+use crate::envid::{self, FreeList};
+use crate::gdt::{USER_CS, USER_DS};
+use crate::percpu;
+use crate::pgtable::{self, Memory, NoMemory, PteFlags};
+use crate::pmem::{self, KernelMemory};
+use crate::println;
+use crate::spinlock::{SpinGuard, SpinLock};
+use crate::trap::{self, TrapFrame};
+use crate::vm;
+
+/// What an environment is doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EnvStatus {
+    /// The slot is unused.
+    Free,
+    /// Ready to run.
+    Runnable,
+    /// Running on CPU `cpu`.
+    Running { cpu: usize },
+    /// Alive but not to be scheduled.
+    NotRunnable,
+    /// Destroyed while running on another CPU: that CPU frees it when the environment next
+    /// enters the kernel (it cannot be freed under that CPU's feet).
+    Dying,
+}
+
+/// One environment.
+pub struct Env {
+    /// The user registers, saved on every trap.
+    pub tf: TrapFrame,
+    /// Its id (0 while the slot is free).
+    pub id: EnvId,
+    /// Who created it (0 for the kernel).
+    pub parent: EnvId,
+    /// What it is doing.
+    pub status: EnvStatus,
+    /// Its PML4, while it has an address space.
+    pub root: Option<PhysAddr>,
+    /// How many times it has been run.
+    pub runs: u32,
+}
+
+impl Env {
+    const FREE: Env = Env {
+        tf: TrapFrame {
+            regs: PushRegs {
+                r15: 0,
+                r14: 0,
+                r13: 0,
+                r12: 0,
+                r11: 0,
+                r10: 0,
+                r9: 0,
+                r8: 0,
+                rbp: 0,
+                rdi: 0,
+                rsi: 0,
+                rdx: 0,
+                rcx: 0,
+                rbx: 0,
+                rax: 0,
+            },
+            vector: 0,
+            err: 0,
+            rip: 0,
+            cs: 0,
+            rflags: 0,
+            rsp: 0,
+            ss: 0,
+        },
+        id: 0,
+        parent: 0,
+        status: EnvStatus::Free,
+        root: None,
+        runs: 0,
+    };
+
+    /// Its address space; panics for a free slot, which has none.
+    pub fn root(&self) -> PhysAddr {
+        self.root
+            .expect("env: a live environment without an address space")
+    }
+}
+
+/// The environment table.
+pub struct EnvTable {
+    envs: [Env; NENV],
+    free: FreeList,
+}
+
+impl EnvTable {
+    /// Every slot free.
+    const fn new() -> EnvTable {
+        EnvTable {
+            envs: [const { Env::FREE }; NENV],
+            free: FreeList::new(),
+        }
+    }
+}
+
+/// The big kernel lock. It owns the kernel's shared state, the environment table (and, by
+/// convention, is held around every use of the frame table too), so holding it is the only way
+/// to reach that state: one CPU at a time runs kernel code that touches it. JOS takes the same
+/// lock at the same four places: the boot CPU before it wakes the others (`kmain`), each other
+/// CPU once it is set up (`smp::ap_main`), every entry from user mode (`trap::trap`), and it is
+/// let go just before returning to user mode (`run`) and before a CPU halts (`sched.rs`).
+static KERNEL_LOCK: SpinLock<EnvTable> = SpinLock::new("big kernel lock", EnvTable::new());
+
+/// The big kernel lock, held: the proof a function may touch environments. It cannot leave the
+/// CPU that took it (`spinlock.rs`).
+pub type EnvGuard = SpinGuard<'static, EnvTable>;
+
+/// Takes the big kernel lock.
+pub fn lock() -> EnvGuard {
+    KERNEL_LOCK.lock()
+}
+
+/// Whether this CPU holds the big kernel lock.
+pub fn holding_lock() -> bool {
+    KERNEL_LOCK.holding()
+}
+
+/// The CPU holding the big kernel lock, if any (for panic messages).
+pub fn lock_holder() -> Option<usize> {
+    KERNEL_LOCK.holder()
+}
+
+/// Why the kernel could not create an environment.
+#[derive(Debug)]
+pub enum CreateError {
+    /// Every slot is in use.
+    NoFreeEnv,
+    /// Memory ran out.
+    NoMemory,
+    /// The program is not a loadable executable.
+    BadProgram(ElfError),
+    /// A segment lies outside the user part of the address space.
+    SegmentOutsideUser,
+}
+
+impl core::fmt::Display for CreateError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            CreateError::NoFreeEnv => f.write_str("no free environment slot"),
+            CreateError::NoMemory => f.write_str("out of memory"),
+            CreateError::BadProgram(e) => write!(f, "not a loadable program ({e:?})"),
+            CreateError::SegmentOutsideUser => f.write_str("a segment lies outside user memory"),
+        }
+    }
+}
+
+impl From<NoMemory> for CreateError {
+    fn from(_: NoMemory) -> Self {
+        CreateError::NoMemory
+    }
+}
+
+impl EnvTable {
+    /// The slot this CPU is running, if any.
+    pub fn current(&self) -> Option<usize> {
+        percpu::this().current_env.get()
+    }
+
+    /// Makes `slot` the one this CPU is running.
+    fn set_current(&mut self, slot: Option<usize>) {
+        percpu::this().current_env.set(slot);
+    }
+
+    /// The id of the environment this CPU is running, or 0 (the kernel).
+    pub fn current_id(&self) -> EnvId {
+        self.current().map_or(0, |i| self.envs[i].id)
+    }
+
+    /// The environment in `slot`.
+    pub fn get(&self, slot: usize) -> &Env {
+        &self.envs[slot]
+    }
+
+    /// The environment in `slot`, for changing.
+    pub fn get_mut(&mut self, slot: usize) -> &mut Env {
+        &mut self.envs[slot]
+    }
+
+    /// The slots, in order, with their environments.
+    pub fn iter(&self) -> impl Iterator<Item = (usize, &Env)> {
+        self.envs.iter().enumerate()
+    }
+
+    /// The slot of the live environment `id` (0 = the current one). With `check_perm`, only the
+    /// current environment itself or its parent may name it (JOS's `envid2env`).
+    pub fn lookup(&self, id: u64, check_perm: bool) -> Result<usize, abi::Error> {
+        // An id is 32 bits; a wider number is no id (and must not name one by truncation).
+        let id = EnvId::try_from(id).map_err(|_| abi::Error::BadEnv)?;
+        let cur = self
+            .current()
+            .expect("env: lookup with no current environment");
+        if id == 0 {
+            return Ok(cur);
+        }
+        let slot = envid::index_of(id);
+        let e = &self.envs[slot];
+        // A dying environment is as good as gone: nothing may act on it any more (a second
+        // destroy would free it under the CPU still running it).
+        if matches!(e.status, EnvStatus::Free | EnvStatus::Dying) || e.id != id {
+            return Err(abi::Error::BadEnv);
+        }
+        if check_perm && slot != cur && e.parent != self.envs[cur].id {
+            return Err(abi::Error::BadEnv);
+        }
+        Ok(slot)
+    }
+
+    /// Takes a free slot and sets up an environment in it with an empty user address space,
+    /// not yet runnable. Prints `[parent] new env id`.
+    pub fn alloc(&mut self, parent: EnvId) -> Result<usize, CreateError> {
+        let slot = self.free.pop().ok_or(CreateError::NoFreeEnv)?;
+        let root = match pmem::with(vm::new_address_space) {
+            Ok(root) => root,
+            Err(NoMemory) => {
+                self.free.push_front(slot);
+                return Err(CreateError::NoMemory);
+            }
+        };
+        let creator = self.current_id();
+        let e = &mut self.envs[slot];
+        e.id = envid::next_id(e.id, slot);
+        e.parent = parent;
+        e.status = EnvStatus::NotRunnable;
+        e.root = Some(root);
+        e.runs = 0;
+        e.tf = TrapFrame {
+            cs: u64::from(USER_CS),
+            ss: u64::from(USER_DS),
+            rsp: USTACKTOP,
+            // Interrupts stay off in user mode in these chapters (bit 1 is always set).
+            rflags: 0x2,
+            ..TrapFrame::default()
+        };
+        println!("[{:08x}] new env {:08x}", creator, e.id);
+        Ok(slot)
+    }
+
+    /// Creates a runnable environment running the ELF program `binary` (JOS's `env_create`).
+    pub fn create(&mut self, binary: &[u8]) -> Result<EnvId, CreateError> {
+        let slot = self.alloc(0)?;
+        let root = self.envs[slot].root();
+        match pmem::with(|mem| load_program(mem, root, binary)) {
+            Ok(entry) => {
+                let e = &mut self.envs[slot];
+                e.tf.rip = entry;
+                e.status = EnvStatus::Runnable;
+                Ok(e.id)
+            }
+            Err(err) => {
+                self.free(slot);
+                Err(err)
+            }
+        }
+    }
+
+    /// Frees the environment in `slot` and everything it owns (JOS's `env_free`).
+    pub fn free(&mut self, slot: usize) {
+        let id = self.envs[slot].id;
+        println!("[{:08x}] free env {:08x}", self.current_id(), id);
+        if let Some(root) = self.envs[slot].root.take() {
+            // Never free the page tables the CPU is using.
+            if self.current() == Some(slot) {
+                vm::switch_to(vm::kernel_root());
+            }
+            pmem::with(|mem| vm::free_address_space(mem, root));
+        }
+        self.envs[slot].status = EnvStatus::Free;
+        self.free.push_front(slot);
+    }
+
+    /// Destroys the environment in `slot` (JOS's `env_destroy`). If it is the current one, the
+    /// CPU has no current environment afterwards and must schedule another.
+    pub fn destroy(&mut self, slot: usize) {
+        if let EnvStatus::Running { cpu } = self.envs[slot].status
+            && cpu != cpu::id()
+        {
+            self.envs[slot].status = EnvStatus::Dying;
+            return;
+        }
+        self.free(slot);
+        if self.current() == Some(slot) {
+            self.set_current(None);
+        }
+    }
+}
+
+/// Loads the ELF program `binary` into the address space `root`, with a one-page stack below
+/// `USTACKTOP`; returns the entry point.
+fn load_program(mem: &mut KernelMemory, root: PhysAddr, binary: &[u8]) -> Result<u64, CreateError> {
+    let elf = Elf::parse(binary).map_err(CreateError::BadProgram)?;
+    for segment in elf.segments() {
+        let s = segment.map_err(CreateError::BadProgram)?;
+        if s.vaddr + s.memsz > UTOP || s.vaddr < PAGE_SIZE {
+            return Err(CreateError::SegmentOutsideUser);
+        }
+        let mut flags = PteFlags::USER;
+        if s.writable {
+            flags |= PteFlags::WRITABLE;
+        }
+        if !s.executable {
+            flags |= PteFlags::NO_EXECUTE;
+        }
+        let bytes = elf.bytes(&s);
+        let first = s.vaddr & !(PAGE_SIZE - 1);
+        for page in (first..s.vaddr + s.memsz).step_by(PAGE_SIZE as usize) {
+            let frame = map_new_page(mem, root, page, flags)?;
+            // Copy the part of the file bytes that falls in this page; the rest stays zero.
+            let lo = page.max(s.vaddr);
+            let hi = (page + PAGE_SIZE).min(s.vaddr + s.filesz);
+            if lo < hi {
+                let src = &bytes[(lo - s.vaddr) as usize..(hi - s.vaddr) as usize];
+                mem.frame(frame)[(lo - page) as usize..(hi - page) as usize].copy_from_slice(src);
+            }
+        }
+    }
+    let stack_flags = PteFlags::USER | PteFlags::WRITABLE | PteFlags::NO_EXECUTE;
+    map_new_page(mem, root, USTACKTOP - PAGE_SIZE, stack_flags)?;
+    Ok(elf.entry)
+}
+
+/// Maps a zeroed page at `va` (or keeps the page already there, for segments sharing a page,
+/// widening its permissions); returns the frame.
+fn map_new_page(
+    mem: &mut KernelMemory,
+    root: PhysAddr,
+    va: u64,
+    flags: PteFlags,
+) -> Result<PhysAddr, CreateError> {
+    let va = VirtAddr::new(va);
+    if let Some(old) = pgtable::lookup(mem, root, va) {
+        let mut merged = old.flags() | flags;
+        if !(old.flags() & flags).contains(PteFlags::NO_EXECUTE) {
+            merged.remove(PteFlags::NO_EXECUTE);
+        }
+        pgtable::insert(mem, root, old.addr(), va, merged)?;
+        return Ok(old.addr());
+    }
+    let frame = mem.alloc_zeroed().ok_or(NoMemory)?;
+    let mapped = pgtable::insert(mem, root, frame, va, flags);
+    // The mapping holds its own reference; drop the allocation's.
+    mem.decref(frame);
+    mapped?;
+    Ok(frame)
+}
+
+/// Runs the environment in `slot` on this CPU: makes it current and running, switches to its
+/// address space, and returns to user mode through its saved frame (JOS's `env_run`).
+pub fn run(mut envs: EnvGuard, slot: usize) -> ! {
+    if let Some(cur) = envs.current()
+        && cur != slot
+        && matches!(envs.envs[cur].status, EnvStatus::Running { .. })
+    {
+        envs.envs[cur].status = EnvStatus::Runnable;
+    }
+    envs.set_current(Some(slot));
+    let e = &mut envs.envs[slot];
+    e.status = EnvStatus::Running { cpu: cpu::id() };
+    e.runs += 1;
+    vm::switch_to(e.root());
+    // The frame is copied to this stack: the table may change once the lock is dropped.
+    let frame = e.tf;
+    drop(envs);
+    trap::pop_frame(&frame)
+}

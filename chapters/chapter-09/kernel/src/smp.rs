@@ -1,0 +1,172 @@
+//! Waking the application processors (APs).
+//!
+//! At reset only the bootstrap processor (BSP) runs; the others wait for a STARTUP IPI
+//! (Intel MP spec, Appendix B; SDM Vol. 3A, 9.4). The BSP copies `trampoline.S` to a page
+//! below 1 MiB (the STARTUP vector can only name such a page; the page is low memory, which
+//! `pmem.rs` keeps off the free list), then starts the APs one at a time: it gives each its own
+//! guard-paged kernel stack through the trampoline's parameter block, sends INIT-SIPI-SIPI, and
+//! waits until the AP reports in before reusing the block for the next one. An AP that does not
+//! report in within [`START_TIMEOUT_US`] is reported, put back to sleep with another INIT, and
+//! left out.
+
+use core::arch::global_asm;
+use core::mem::offset_of;
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use crate::addr::{PAGE_SIZE, PhysAddr};
+use crate::lapic::{Ipi, Lapic};
+use crate::mp::MAX_CPUS;
+use crate::{cpu, env, percpu, pit, println, qemu, sched, trap, vm};
+
+/// Where the trampoline is copied: a page of low memory (JOS uses the same page).
+pub const TRAMPOLINE_PAGE: PhysAddr = PhysAddr::new(0x7000);
+
+/// How long the BSP waits for an AP to report in.
+pub const START_TIMEOUT_US: u64 = 100_000;
+
+/// The trampoline's parameters, at `trampoline_params` in the copied page.
+#[repr(C)]
+struct TrampolineParams {
+    /// The kernel's page-table root.
+    root: u64,
+    /// The top of the AP's kernel stack.
+    stack_top: u64,
+    /// The Rust entry point, `ap_main`.
+    entry: u64,
+    /// The AP's CPU number.
+    cpu: u64,
+}
+
+global_asm!(
+    include_str!("trampoline.S"),
+    tramp_page = const TRAMPOLINE_PAGE.as_u64(),
+    page_size = const PAGE_SIZE,
+    params_size = const size_of::<TrampolineParams>(),
+    p_root = const offset_of!(TrampolineParams, root),
+    p_stack = const offset_of!(TrampolineParams, stack_top),
+    p_entry = const offset_of!(TrampolineParams, entry),
+    p_cpu = const offset_of!(TrampolineParams, cpu),
+    options(att_syntax)
+);
+
+unsafe extern "C" {
+    static trampoline_start: u8;
+    static trampoline_params: u8;
+    static trampoline_end: u8;
+}
+
+/// Which CPUs have reported in.
+static ONLINE: [AtomicBool; MAX_CPUS] = [const { AtomicBool::new(false) }; MAX_CPUS];
+
+/// Starts every AP in the CPU table, one at a time. Runs on the BSP.
+pub fn boot_aps() {
+    let start = &raw const trampoline_start;
+    let len = &raw const trampoline_end as usize - start as usize;
+    // The code and its parameters, and below the page's top a few bytes of stack for the call
+    // into boot.S's enter_long_mode.
+    assert!(
+        len + 16 <= PAGE_SIZE as usize,
+        "smp: the trampoline does not fit in one page"
+    );
+    let page = TRAMPOLINE_PAGE.to_virt().as_ptr::<u8>();
+    // SAFETY: the trampoline page is reserved low memory that only this function writes, and
+    // `len` bytes of code start at trampoline_start.
+    unsafe { core::ptr::copy_nonoverlapping(start, page, len) };
+    let params_at = &raw const trampoline_params as usize - start as usize;
+    let params = page.wrapping_add(params_at).cast::<TrampolineParams>();
+
+    let lapic = Lapic::this_cpu().expect("smp: local APIC not mapped");
+    ONLINE[0].store(true, Ordering::Release);
+    for cpu in 1..cpu::count() {
+        let stack_top = vm::map_kernel_stack(cpu);
+        let p = TrampolineParams {
+            root: vm::kernel_root().as_u64(),
+            stack_top: stack_top.as_u64(),
+            entry: ap_main as *const () as u64,
+            cpu: cpu as u64,
+        };
+        // SAFETY: `params` points into the copied page, 8-byte aligned (trampoline.S aligns
+        // it), and no AP is running the trampoline now: the previous one has reported in or
+        // has been put back to sleep.
+        unsafe { params.write_volatile(p) };
+        let apic_id = cpu::apic_id(cpu);
+        lapic.start_ap(apic_id, TRAMPOLINE_PAGE);
+        if !wait_online(cpu) {
+            println!("SMP: CPU {cpu} (APIC id {apic_id}) did not start; going on without it");
+            // Back to wait-for-STARTUP, so that it cannot wake late on another CPU's stack.
+            lapic.send(Ipi::init(apic_id));
+        }
+    }
+}
+
+/// Waits, with the PIT as the clock, until `cpu` has reported in or the timeout has passed.
+fn wait_online(cpu: usize) -> bool {
+    const STEP_US: u64 = 100;
+    for _ in 0..START_TIMEOUT_US / STEP_US {
+        if ONLINE[cpu].load(Ordering::Acquire) {
+            return true;
+        }
+        pit::delay_us(STEP_US);
+    }
+    ONLINE[cpu].load(Ordering::Acquire)
+}
+
+/// Where an AP arrives from the trampoline, on its own kernel stack and the kernel page tables.
+extern "C" fn ap_main(cpu: u64) -> ! {
+    let cpu = cpu as usize;
+    percpu::init(cpu);
+    trap::load();
+    let lapic = Lapic::this_cpu().expect("smp: local APIC not mapped");
+    lapic.init();
+    assert!(
+        cpu::id() == cpu,
+        "smp: CPU {cpu} has someone else's APIC id"
+    );
+    println!("SMP: CPU {cpu} starting");
+    ONLINE[cpu].store(true, Ordering::Release);
+    // Only now, with everything of its own set up (and the boot CPU told, which is waiting for
+    // that while it holds the lock), may this CPU run kernel code that touches shared state.
+    let kernel = env::lock();
+    println!("SMP: CPU {cpu} holds the big kernel lock");
+    sched::schedule(kernel)
+}
+
+/// Which CPUs have halted for good.
+static HALTED: [AtomicBool; MAX_CPUS] = [const { AtomicBool::new(false) }; MAX_CPUS];
+
+/// Halts this CPU for good, after saying so (see [`wait_for_others_to_halt`]). The caller must
+/// not hold the big kernel lock.
+pub fn halt_this_cpu() -> ! {
+    assert!(
+        !env::holding_lock(),
+        "smp: halting while holding the big kernel lock"
+    );
+    HALTED[cpu::id()].store(true, Ordering::Release);
+    qemu::halt_forever()
+}
+
+/// Whether some CPU is ending the run.
+static ENDING: AtomicBool = AtomicBool::new(false);
+
+/// Ends the run from this CPU, unless another CPU is already doing so (then this one halts):
+/// waits (up to a second, by the PIT) until every other CPU that started has halted, so that the
+/// run ends after everything they had to say is said, and reports a CPU that does not halt.
+pub fn wait_for_others_to_halt() {
+    if ENDING.swap(true, Ordering::AcqRel) {
+        halt_this_cpu();
+    }
+    const STEP_US: u64 = 1000;
+    let me = cpu::id();
+    let others = (0..cpu::count()).filter(|&c| c != me && ONLINE[c].load(Ordering::Acquire));
+    for other in others {
+        let mut waited = 0;
+        while !HALTED[other].load(Ordering::Acquire) {
+            if waited >= 1_000_000 {
+                println!("SMP: CPU {other} is still running at the end");
+                break;
+            }
+            pit::delay_us(STEP_US);
+            waited += STEP_US;
+        }
+    }
+}

@@ -1,0 +1,321 @@
+//! Traps: the IDT, the trap frame, and where every interrupt, exception and system call goes.
+//!
+//! Intel SDM Vol. 3A, 6.14 (64-bit mode exception and interrupt handling): the CPU looks up the
+//! vector's gate in the IDT, switches to the kernel stack if it came from ring 3 (TSS rsp0),
+//! pushes the interrupted context and jumps to the gate's handler. Our handlers are the stubs
+//! in `trapentry.S`, which complete the [`TrapFrame`] and call [`trap`].
+//!
+//! The kernel runs with interrupts disabled (and, in these chapters, so do environments), so a
+//! trap from kernel mode is always a kernel bug: it panics. A trap from user mode is saved into
+//! the current environment and handled on its behalf; a user fault destroys the environment and
+//! never the kernel.
+
+use core::arch::global_asm;
+use core::fmt;
+use core::mem::offset_of;
+
+use spin::Once;
+
+use crate::env::{self, EnvStatus, EnvTable};
+use abi::PushRegs;
+
+use crate::gdt::KERNEL_CS;
+use crate::{pgfault, println, sched, syscall};
+
+/// The state of the interrupted code, as `trapentry.S` leaves it on the kernel stack.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TrapFrame {
+    /// The general registers (pushed by `trap_common`).
+    pub regs: PushRegs,
+    /// The vector number (pushed by the stub).
+    pub vector: u64,
+    /// The error code (pushed by the CPU, or a zero pushed by the stub).
+    pub err: u64,
+    // Pushed by the CPU:
+    pub rip: u64,
+    pub cs: u64,
+    pub rflags: u64,
+    pub rsp: u64,
+    pub ss: u64,
+}
+// The order trapentry.S pushes and pops in: 15 registers, vector, error code, CPU frame.
+const _: () = assert!(offset_of!(TrapFrame, regs) == 0 && offset_of!(PushRegs, rax) == 14 * 8);
+const _: () = assert!(offset_of!(TrapFrame, vector) == 15 * 8);
+const _: () = assert!(offset_of!(TrapFrame, rip) == 17 * 8);
+const _: () = assert!(size_of::<TrapFrame>() == 22 * 8);
+
+impl TrapFrame {
+    /// Whether the trap came from user mode (ring 3).
+    pub fn came_from_user(&self) -> bool {
+        self.cs & 3 == 3
+    }
+}
+
+/// The bytes per stub in `trapentry.S`.
+const STUB_SIZE: usize = 16;
+
+global_asm!(
+    include_str!("trapentry.S"),
+    stub_size = const STUB_SIZE,
+    trap = sym trap,
+    cs_from_vector = const offset_of!(TrapFrame, cs) - offset_of!(TrapFrame, vector),
+    cs_from_rip = const offset_of!(TrapFrame, cs) - offset_of!(TrapFrame, rip),
+    options(att_syntax)
+);
+
+unsafe extern "C" {
+    /// The first of 256 trap stubs, `STUB_SIZE` bytes apart.
+    static trap_stubs: u8;
+    /// Loads `frame` and returns from the trap it describes.
+    fn trap_return(frame: *const TrapFrame) -> !;
+}
+
+/// Exception vectors (SDM Vol. 3A, Table 6-1) and ours.
+pub mod vector {
+    pub const BREAKPOINT: u8 = 3;
+    pub const DOUBLE_FAULT: u8 = 8;
+    pub const PAGE_FAULT: u8 = 14;
+    /// The first vector of the (remapped, masked) legacy PIC's interrupts.
+    pub const IRQ0: u8 = 32;
+    /// System calls.
+    pub const SYSCALL: u8 = abi::SYSCALL_VECTOR;
+}
+
+/// An IDT gate descriptor (SDM Vol. 3A, Figure 6-8).
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct Gate {
+    offset_low: u16,
+    selector: u16,
+    ist: u8,
+    type_attr: u8,
+    offset_mid: u16,
+    offset_high: u32,
+    reserved: u32,
+}
+const _: () = assert!(size_of::<Gate>() == 16);
+
+impl Gate {
+    /// A present gate to `handler`: an interrupt gate (interrupts stay off) or a trap gate,
+    /// callable with `int` from privilege level `dpl` and below.
+    fn new(handler: u64, trap_gate: bool, dpl: u8) -> Gate {
+        let kind = if trap_gate { 0xf } else { 0xe };
+        Gate {
+            offset_low: handler as u16,
+            selector: KERNEL_CS,
+            ist: 0,
+            type_attr: 0x80 | dpl << 5 | kind,
+            offset_mid: (handler >> 16) as u16,
+            offset_high: (handler >> 32) as u32,
+            reserved: 0,
+        }
+    }
+
+    /// The same gate, switching to stack `ist` (1-7) of the interrupt stack table on entry,
+    /// whatever the stack pointer was (SDM Vol. 3A, 7.14.5).
+    fn on_ist(self, ist: u8) -> Gate {
+        Gate { ist, ..self }
+    }
+}
+
+static IDT: Once<[Gate; 256]> = Once::new();
+
+/// Builds the IDT and loads it on this CPU.
+pub fn init() {
+    IDT.call_once(|| {
+        let stubs = &raw const trap_stubs as u64;
+        core::array::from_fn(|v| {
+            let handler = stubs + (v * STUB_SIZE) as u64;
+            match v as u8 {
+                // User code may raise these with `int` (DPL 3); everything else it may not,
+                // so `int $14` from user mode is a general-protection fault instead.
+                vector::BREAKPOINT => Gate::new(handler, false, 3),
+                vector::SYSCALL => Gate::new(handler, true, 3),
+                // A double fault gets a stack of its own: if the kernel stack overflowed, the
+                // CPU could push nothing on it, and the double fault would become a triple
+                // fault, a silent reset.
+                vector::DOUBLE_FAULT => Gate::new(handler, false, 0).on_ist(1),
+                _ => Gate::new(handler, false, 0),
+            }
+        })
+    });
+    load();
+}
+
+/// Loads the IDT on this CPU.
+pub fn load() {
+    let idt = IDT.get().expect("trap: IDT not built");
+    let pointer = x86::dtables::DescriptorTablePointer {
+        limit: (size_of::<[Gate; 256]>() - 1) as u16,
+        base: idt.as_ptr(),
+    };
+    // SAFETY: the IDT is static and every gate points at a stub in trapentry.S.
+    unsafe { x86::dtables::lidt(&pointer) };
+}
+
+/// Returns to the context in `frame`.
+pub fn pop_frame(frame: &TrapFrame) -> ! {
+    // SAFETY: a frame the kernel built or saved describes a valid context; trap_return
+    // abandons the current stack, which no one will use again.
+    unsafe { trap_return(frame) }
+}
+
+/// Called by `trap_common` with the frame it built on the kernel stack.
+extern "C" fn trap(frame: &mut TrapFrame) -> ! {
+    if !frame.came_from_user() {
+        kernel_trap(frame);
+    }
+    let mut envs = env::lock();
+    let cur = envs
+        .current()
+        .expect("trap: trap from user mode with no current environment");
+    envs.get_mut(cur).tf = *frame;
+    // Another CPU destroyed it while it ran here: free it now, and run something else.
+    if envs.get(cur).status == EnvStatus::Dying {
+        envs.destroy(cur);
+        sched::schedule(envs)
+    }
+    dispatch(&mut envs, cur, frame);
+    // If the environment survived and did not yield, resume it; otherwise pick another one.
+    if envs.current() == Some(cur) && matches!(envs.get(cur).status, EnvStatus::Running { .. }) {
+        env::run(envs, cur)
+    }
+    sched::schedule(envs)
+}
+
+/// Handles a trap from user mode on behalf of environment `cur`.
+fn dispatch(envs: &mut EnvTable, cur: usize, frame: &TrapFrame) {
+    match frame.vector as u8 {
+        vector::SYSCALL => {
+            let tf = &envs.get(cur).tf;
+            let r = &tf.regs;
+            let (num, args) = (r.rax, [r.rdi, r.rsi, r.rdx, r.rcx, r.r8]);
+            let ret = syscall::dispatch(envs, cur, num, args);
+            // The call may have destroyed the caller; only a live caller gets a result.
+            if envs.current() == Some(cur) {
+                envs.get_mut(cur).tf.regs.rax = ret as u64;
+            }
+        }
+        vector::PAGE_FAULT => pgfault::user_page_fault(envs, cur, frame, fault_address()),
+        _ => {
+            print_frame(frame);
+            envs.destroy(cur);
+        }
+    }
+}
+
+/// The address of the last page fault (CR2).
+pub fn fault_address() -> u64 {
+    // SAFETY: reading CR2 has no side effects.
+    unsafe { x86::controlregs::cr2() as u64 }
+}
+
+/// A trap in kernel mode: always a kernel bug in this kernel.
+fn kernel_trap(frame: &TrapFrame) -> ! {
+    print_frame(frame);
+    if frame.vector == u64::from(vector::DOUBLE_FAULT) {
+        let va = fault_address();
+        if let Some(slot) = crate::vm::guard_page_slot(va) {
+            let (what, cpu) = match slot.checked_sub(crate::mp::MAX_CPUS) {
+                None => ("kernel stack", slot),
+                Some(cpu) => ("double-fault stack", cpu),
+            };
+            panic!("{what} overflow on CPU {cpu}: hit the guard page at va {va:#x}");
+        }
+    }
+    if frame.vector == u64::from(vector::PAGE_FAULT) {
+        panic!("page fault in kernel mode at va {:#x}", fault_address());
+    }
+    panic!("unexpected trap {} in kernel mode", trap_name(frame.vector));
+}
+
+/// JOS's names for the vectors, so frame dumps read the same.
+pub fn trap_name(vector: u64) -> &'static str {
+    const NAMES: [&str; 20] = [
+        "Divide error",
+        "Debug",
+        "Non-Maskable Interrupt",
+        "Breakpoint",
+        "Overflow",
+        "BOUND Range Exceeded",
+        "Invalid Opcode",
+        "Device Not Available",
+        "Double Fault",
+        "Coprocessor Segment Overrun",
+        "Invalid TSS",
+        "Segment Not Present",
+        "Stack Fault",
+        "General Protection",
+        "Page Fault",
+        "(unknown trap)",
+        "x87 FPU Floating-Point Error",
+        "Alignment Check",
+        "Machine-Check",
+        "SIMD Floating-Point Exception",
+    ];
+    match vector {
+        v if (v as usize) < NAMES.len() => NAMES[v as usize],
+        v if v == u64::from(vector::SYSCALL) => "System call",
+        v if (32..48).contains(&v) => "Hardware Interrupt",
+        _ => "(unknown trap)",
+    }
+}
+
+/// The page-fault error code's meaning (SDM Vol. 3A, Figure 4-12), JOS style.
+struct PageFaultErr(u64);
+
+impl fmt::Display for PageFaultErr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let e = self.0;
+        write!(
+            f,
+            "[{}, {}, {}]",
+            if e & 4 != 0 { "user" } else { "kernel" },
+            if e & 2 != 0 { "write" } else { "read" },
+            if e & 1 != 0 {
+                "protection"
+            } else {
+                "not-present"
+            }
+        )
+    }
+}
+
+/// Prints a frame as JOS's `print_trapframe` does (with x86_64's registers).
+pub fn print_frame(tf: &TrapFrame) {
+    println!("TRAP frame at {:p} from CPU {}", tf, crate::cpu::id());
+    let regs = [
+        ("rax", tf.regs.rax),
+        ("rbx", tf.regs.rbx),
+        ("rcx", tf.regs.rcx),
+        ("rdx", tf.regs.rdx),
+        ("rsi", tf.regs.rsi),
+        ("rdi", tf.regs.rdi),
+        ("rbp", tf.regs.rbp),
+        ("r8 ", tf.regs.r8),
+        ("r9 ", tf.regs.r9),
+        ("r10", tf.regs.r10),
+        ("r11", tf.regs.r11),
+        ("r12", tf.regs.r12),
+        ("r13", tf.regs.r13),
+        ("r14", tf.regs.r14),
+        ("r15", tf.regs.r15),
+    ];
+    for (name, value) in regs {
+        println!("  {name}  0x{value:016x}");
+    }
+    println!("  trap 0x{:08x} {}", tf.vector, trap_name(tf.vector));
+    if tf.vector == u64::from(vector::PAGE_FAULT) {
+        println!("  cr2  0x{:016x}", fault_address());
+        println!("  err  0x{:08x} {}", tf.err, PageFaultErr(tf.err));
+    } else {
+        println!("  err  0x{:08x}", tf.err);
+    }
+    println!("  rip  0x{:016x}", tf.rip);
+    println!("  cs   0x----{:04x}", tf.cs);
+    println!("  flag 0x{:016x}", tf.rflags);
+    // In 64-bit mode the CPU pushes the stack pointer and segment on every trap.
+    println!("  rsp  0x{:016x}", tf.rsp);
+    println!("  ss   0x----{:04x}", tf.ss);
+}
