@@ -104,9 +104,6 @@ boot_entry64:
 
     .section .boot.data, "aw"
     .p2align 12
-    # @{{ 3 hidden
-    .global boot_pml4               # application processors start on these tables too
-    # @}}
 # @{{ boot_pml4
 boot_pml4:
     .quad boot_pdpt_low + {table_rw}          # [0]: identity map of 0..1 GiB

@@ -219,7 +219,7 @@ fn panic(info: &PanicInfo) -> ! {
         // @}
         // @{ 2 panic_cpu
         // Not `cpu::id()`, which panics itself on an unknown APIC id.
-        cpu::try_id().unwrap_or(usize::MAX),
+        cpu::Number(cpu::try_id()),
         // @}
         file,
         line,

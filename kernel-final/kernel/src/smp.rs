@@ -87,12 +87,19 @@ pub fn boot_aps() {
     let len = &raw const trampoline_end as usize - start as usize;
     // The code and its parameters, and below the page's top a few bytes of stack for the call
     // into boot.S's enter_long_mode.
-    assert!(len + 16 <= PAGE_SIZE as usize, "smp: the trampoline does not fit in one page");
+    assert!(
+        len + 16 <= PAGE_SIZE as usize,
+        "smp: the trampoline does not fit in one page"
+    );
     let page = TRAMPOLINE_PAGE.to_virt().as_ptr::<u8>();
     // SAFETY: the trampoline page is reserved low memory that only this function writes, and
     // `len` bytes of code start at trampoline_start.
     unsafe { core::ptr::copy_nonoverlapping(start, page, len) };
     let params_at = &raw const trampoline_params as usize - start as usize;
+    assert!(
+        params_at.is_multiple_of(8),
+        "smp: trampoline parameters misaligned in the copy"
+    );
     let params = page.wrapping_add(params_at).cast::<TrampolineParams>();
     // @}
 
@@ -115,8 +122,10 @@ pub fn boot_aps() {
         lapic.start_ap(apic_id, TRAMPOLINE_PAGE);
         if !wait_online(cpu) {
             println!("SMP: CPU {cpu} (APIC id {apic_id}) did not start; going on without it");
-            // Back to wait-for-STARTUP, so that it cannot wake late on another CPU's stack.
+            // Back to wait-for-STARTUP, so that it cannot wake late on another CPU's stack. (If
+            // it reported in just now, too late, the INIT stops it all the same.)
             lapic.send(Ipi::init(apic_id));
+            ONLINE[cpu].store(false, Ordering::Release);
         }
     }
 }

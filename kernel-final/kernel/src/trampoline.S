@@ -25,6 +25,8 @@
 # @{{ tramp_16
     .text
     .code16
+    # Aligned, so that alignments inside (the parameter block's) hold in the copy too.
+    .p2align 4
     .global trampoline_start
 trampoline_start:
     cli
