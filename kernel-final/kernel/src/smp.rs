@@ -105,7 +105,7 @@ pub fn boot_aps() {
 
     // @{ start_each_ap
     let lapic = Lapic::this_cpu().expect("smp: local APIC not mapped");
-    ONLINE[0].store(true, Ordering::Release);
+    set_online(0, true);
     for cpu in 1..cpu::count() {
         let stack_top = vm::map_kernel_stack(cpu);
         let p = TrampolineParams {
@@ -125,13 +125,18 @@ pub fn boot_aps() {
             // Back to wait-for-STARTUP, so that it cannot wake late on another CPU's stack. (If
             // it reported in just now, too late, the INIT stops it all the same.)
             lapic.send(Ipi::init(apic_id));
-            ONLINE[cpu].store(false, Ordering::Release);
+            set_online(cpu, false);
         }
     }
 }
 // @}
 
 // @{ wait_online
+/// Records whether `cpu` is online.
+fn set_online(cpu: usize, online: bool) {
+    ONLINE[cpu].store(online, Ordering::Release);
+}
+
 /// Waits, with the PIT as the clock, until `cpu` has reported in or the timeout has passed.
 fn wait_online(cpu: usize) -> bool {
     const STEP_US: u64 = 100;
@@ -163,7 +168,7 @@ extern "C" fn ap_main(cpu: u64) -> ! {
         "smp: CPU {cpu} has someone else's APIC id"
     );
     println!("SMP: CPU {cpu} starting");
-    ONLINE[cpu].store(true, Ordering::Release);
+    set_online(cpu, true);
     // @{ 3..5
     //- qemu::halt_forever()
     // @}
