@@ -24,6 +24,18 @@ pub fn set_apic_ids(ids: &[u8]) {
     });
 }
 
+/// A CPU number for messages: `?` when it cannot be told.
+pub struct Number(pub Option<usize>);
+
+impl core::fmt::Display for Number {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.0 {
+            Some(id) => write!(f, "{id}"),
+            None => f.write_str("?"),
+        }
+    }
+}
+
 /// The index of the CPU running this code, if it can be told: before the local APIC is mapped
 /// only the boot CPU runs, so that is CPU 0; `None` if this CPU's APIC id is not in the table.
 pub fn try_id() -> Option<usize> {

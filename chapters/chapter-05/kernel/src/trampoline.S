@@ -21,6 +21,8 @@
 
     .text
     .code16
+    # Aligned, so that alignments inside (the parameter block's) hold in the copy too.
+    .p2align 4
     .global trampoline_start
 trampoline_start:
     cli

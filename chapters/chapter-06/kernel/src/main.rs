@@ -144,7 +144,7 @@ fn panic(info: &PanicInfo) -> ! {
     console::panic_print(format_args!(
         "kernel panic on CPU {} at {}:{}: {}\n",
         // Not `cpu::id()`, which panics itself on an unknown APIC id.
-        cpu::try_id().unwrap_or(usize::MAX),
+        cpu::Number(cpu::try_id()),
         file,
         line,
         info.message()

@@ -73,10 +73,14 @@ pub fn boot_aps() {
     // `len` bytes of code start at trampoline_start.
     unsafe { core::ptr::copy_nonoverlapping(start, page, len) };
     let params_at = &raw const trampoline_params as usize - start as usize;
+    assert!(
+        params_at.is_multiple_of(8),
+        "smp: trampoline parameters misaligned in the copy"
+    );
     let params = page.wrapping_add(params_at).cast::<TrampolineParams>();
 
     let lapic = Lapic::this_cpu().expect("smp: local APIC not mapped");
-    ONLINE[0].store(true, Ordering::Release);
+    set_online(0, true);
     for cpu in 1..cpu::count() {
         let stack_top = vm::map_kernel_stack(cpu);
         let p = TrampolineParams {
@@ -93,10 +97,17 @@ pub fn boot_aps() {
         lapic.start_ap(apic_id, TRAMPOLINE_PAGE);
         if !wait_online(cpu) {
             println!("SMP: CPU {cpu} (APIC id {apic_id}) did not start; going on without it");
-            // Back to wait-for-STARTUP, so that it cannot wake late on another CPU's stack.
+            // Back to wait-for-STARTUP, so that it cannot wake late on another CPU's stack. (If
+            // it reported in just now, too late, the INIT stops it all the same.)
             lapic.send(Ipi::init(apic_id));
+            set_online(cpu, false);
         }
     }
+}
+
+/// Records whether `cpu` is online.
+fn set_online(cpu: usize, online: bool) {
+    ONLINE[cpu].store(online, Ordering::Release);
 }
 
 /// Waits, with the PIT as the clock, until `cpu` has reported in or the timeout has passed.
@@ -123,7 +134,7 @@ extern "C" fn ap_main(cpu: u64) -> ! {
         "smp: CPU {cpu} has someone else's APIC id"
     );
     println!("SMP: CPU {cpu} starting");
-    ONLINE[cpu].store(true, Ordering::Release);
+    set_online(cpu, true);
     // Only now, with everything of its own set up (and the boot CPU told, which is waiting for
     // that while it holds the lock), may this CPU run kernel code that touches shared state.
     let kernel = env::lock();

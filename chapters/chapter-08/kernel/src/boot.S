@@ -96,7 +96,6 @@ boot_entry64:
 
     .section .boot.data, "aw"
     .p2align 12
-    .global boot_pml4               # application processors start on these tables too
 boot_pml4:
     .quad boot_pdpt_low + {table_rw}          # [0]: identity map of 0..1 GiB
     .fill 255, 8, 0
