@@ -159,6 +159,12 @@ fn follow_siblings(files: &mut [SourceFile]) {
     }
 }
 
+/// An editor's or tool's temporary file (`.name.tmp`, `name~`, `.name.swp`): never source.
+fn is_scratch(name: &str) -> bool {
+    (name.starts_with('.') && (name.ends_with(".tmp") || name.ends_with(".swp")))
+        || name.ends_with('~')
+}
+
 fn read_dir(dir: &Path, prefix: &str, out: &mut Vec<(String, Vec<u8>)>) -> Result<()> {
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
     for entry in entries {
@@ -171,7 +177,7 @@ fn read_dir(dir: &Path, prefix: &str, out: &mut Vec<(String, Vec<u8>)>) -> Resul
             if name != "target" {
                 read_dir(&path, &format!("{rel}/"), out)?;
             }
-        } else {
+        } else if !is_scratch(&name) {
             let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
             out.push((rel, bytes));
         }
