@@ -1,4 +1,5 @@
 // @file 8
+// @{ pgfault_doc
 //! User-level page faults: the kernel hands a page fault to the environment's own handler.
 //!
 //! An environment registers an *upcall* (`sys_env_set_pgfault_upcall`) and maps a one-page
@@ -30,7 +31,9 @@ use crate::pmem;
 use crate::println;
 use crate::trap::{self, TrapFrame};
 use crate::usermem::{BadAddress, UserRange};
+// @}
 
+// @{ pgfault_user_fault
 /// Handles a page fault at `va` in user mode by environment `cur`, whose registers are in
 /// `frame`: delivers it to the environment's handler, or destroys the environment.
 pub fn user_page_fault(envs: &mut EnvTable, cur: usize, frame: &TrapFrame, va: u64) {
@@ -57,7 +60,9 @@ pub fn user_page_fault(envs: &mut EnvTable, cur: usize, frame: &TrapFrame, va: u
         }
     }
 }
+// @}
 
+// @{ pgfault_place
 /// Pushes the user trap frame and points the environment at its upcall.
 fn deliver(
     envs: &mut EnvTable,
@@ -80,6 +85,8 @@ fn deliver(
     let size = size_of::<UTrapframe>() as u64;
     // The upcall calls the handler with the frame as its stack: keep it 16-byte aligned.
     let at = (top.checked_sub(size).ok_or(BadAddress(top))?) & !15;
+    // @}
+    // @{ pgfault_frame
     let utf = UTrapframe {
         fault_va: va,
         err: frame.err,
@@ -88,6 +95,8 @@ fn deliver(
         rflags: frame.rflags,
         rsp: frame.rsp,
     };
+    // @}
+    // @{ pgfault_check
     pmem::with(|mem| {
         // The upcall: user memory the environment may execute.
         if upcall >= ULIM {
@@ -110,7 +119,9 @@ fn deliver(
     tf.rip = upcall;
     Ok(())
 }
+// @}
 
+// @{ pgfault_as_bytes
 /// The bytes of a user trap frame, as the user library reads them.
 fn as_bytes(utf: &UTrapframe) -> &[u8] {
     // SAFETY: UTrapframe is `repr(C)` and made of `u64`s only (no padding), so all of its bytes
@@ -122,7 +133,9 @@ fn as_bytes(utf: &UTrapframe) -> &[u8] {
         )
     }
 }
+// @}
 
+// @{ pgfault_set_upcall
 /// Sets environment `id`'s page-fault upcall (the caller or its child).
 pub fn sys_env_set_pgfault_upcall(
     envs: &mut EnvTable,
@@ -133,3 +146,4 @@ pub fn sys_env_set_pgfault_upcall(
     envs.get_mut(slot).pgfault_upcall = upcall;
     Ok(0)
 }
+// @}

@@ -27,12 +27,14 @@ use crate::env::{self, EnvStatus, EnvTable};
 use abi::PushRegs;
 
 use crate::gdt::KERNEL_CS;
+// @{ trap_uses_pgfault
 // @{ 0..8
 //- use crate::{println, sched, syscall};
 // @}
 // @{ 8 hidden
 use crate::{pgfault, println, sched, syscall};
 // @}
+// @} trap_uses_pgfault
 
 // @{ trap_frame
 /// The state of the interrupted code, as `trapentry.S` leaves it on the kernel stack.

@@ -24,12 +24,14 @@ use crate::addr::{KERNEL_VMA, MMIO_BASE, MMIO_LIMIT, PAGE_SIZE, PHYSMAP_BASE, Ph
 // @{ 3 hidden
 use crate::addr::{KSTACK_GUARD, KSTACK_SIZE, KSTACK_TOP};
 // @}
+// @{ vm_uses_pte
 // @{ 0..9
 //- use crate::pgtable::{self, Memory, NoMemory, PteFlags};
 // @}
 // @{ 9 hidden
 use crate::pgtable::{self, Memory, NoMemory, Pte, PteFlags};
 // @}
+// @} vm_uses_pte
 use crate::pmem::{self, KernelMemory};
 
 // @{ 9 uvpt_slot

@@ -55,7 +55,9 @@ static PAGES_COPIED: AtomicU64 = AtomicU64::new(0);
 pub fn pages_copied() -> u64 {
     PAGES_COPIED.load(Ordering::Relaxed)
 }
+// @}
 
+// @{ user_fork_view
 /// The entry for `va` at one level of the view (`base` and `shift` from [`LEVELS`]).
 ///
 /// # Safety
@@ -108,6 +110,7 @@ fn for_each_page(
     }
     Ok(())
 }
+// @}
 
 // @{ user_fork_fn
 /// Creates a child that is a copy of the caller, sharing its pages copy-on-write (JOS's
@@ -217,6 +220,7 @@ fn cow_fault(utf: &UTrapframe) {
 }
 // @} user_cow_fault
 
+// @{ user_fork_copy_page
 /// Copies the page at `src` to the page at `dst` with `rep movsb`, without creating a
 /// reference to anything in either: the source holds the program's live objects (see
 /// `dumbfork`'s `copy_page`).
@@ -239,4 +243,4 @@ unsafe fn copy_page(dst: u64, src: u64) {
         );
     }
 }
-// @} user_fork
+// @} user_fork_copy_page

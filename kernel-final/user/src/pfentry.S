@@ -22,7 +22,9 @@
 # Exit state: every general register, the flags, %rsp and %rip exactly as in the frame, that is,
 # as at the fault: the faulting instruction runs again. The frame and the stack below it are
 # left behind as garbage.
+# @}}
 
+# @{{ user_pfentry_call
     .text
     .globl _pgfault_upcall
     .type _pgfault_upcall, @function
@@ -34,7 +36,9 @@ _pgfault_upcall:
     movq %rsp, %rdi
     cld
     call {dispatch}
+# @}}
 
+# @{{ user_pfentry_return
     # Write the trap-time %rip below the trap-time red zone, and make that spot the %rsp
     # to load at the end. %rax and %rbx are free: they are reloaded from the frame next.
     movq {utf_rip}(%rsp), %rax

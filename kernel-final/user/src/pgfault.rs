@@ -27,7 +27,9 @@ use abi::layout::UXSTACKTOP;
 use abi::{PGSIZE, RED_ZONE, UTrapframe, perm};
 
 use crate::syscall::{sys_env_set_pgfault_upcall, sys_page_alloc};
+// @}
 
+// @{ user_pgfault_asm
 core::arch::global_asm!(
     include_str!("pfentry.S"),
     dispatch = sym dispatch,
@@ -57,7 +59,9 @@ core::arch::global_asm!(
 // The upcall calls the handler with `%rsp` at the frame, so the kernel's 16-byte alignment of
 // the frame is what keeps the call aligned; the frame's size must keep it so for the next one.
 const _: () = assert!(size_of::<UTrapframe>().is_multiple_of(16));
+// @}
 
+// @{ user_pgfault_set
 unsafe extern "C" {
     /// The upcall's first instruction (`pfentry.S`); only its address means anything.
     #[link_name = "_pgfault_upcall"]
@@ -98,7 +102,9 @@ pub fn set_pgfault_handler(handler: fn(&UTrapframe)) {
         panic!("set_pgfault_handler: registering the upcall: {e}");
     }
 }
+// @}
 
+// @{ user_pgfault_dispatch
 /// Runs the registered handler; called only by `_pgfault_upcall`, on the exception stack,
 /// with the frame the kernel pushed there. The upcall reads the frame again afterwards, so
 /// the handler gets it shared, not `&mut`.
@@ -116,4 +122,4 @@ extern "C" fn dispatch(utf: &UTrapframe) {
     let handler = unsafe { transmute::<*mut (), fn(&UTrapframe)>(handler) };
     handler(utf);
 }
-// @} user_pgfault
+// @} user_pgfault_dispatch

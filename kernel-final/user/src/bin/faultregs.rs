@@ -47,7 +47,9 @@ const FLAGS: u64 = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x400 | 0x800;
 /// instruction, run again, does not trigger an instruction breakpoint twice. The kernel passes
 /// it on as it was saved; it is no part of the program's state.
 const RF: u64 = 1 << 16;
+// @}
 
+// @{ faultregs_snapshot
 /// The registers, flags and stack pointer at one moment, and the instruction pointer.
 #[repr(C)]
 #[derive(Clone, Copy)]
@@ -133,7 +135,9 @@ fn check(expected: &Snapshot, actual: &Snapshot, when: &str) {
         println!("Registers {when} OK");
     }
 }
+// @}
 
+// @{ faultregs_handler
 fn handler(utf: &UTrapframe) {
     if utf.fault_va != FAULT_PAGE {
         panic!(
@@ -176,7 +180,9 @@ fn seed() -> PushRegs {
         r15: v(15),
     }
 }
+// @}
 
+// @{ faultregs_asm
 fn umain() {
     set_pgfault_handler(handler);
     let mut start = BEFORE.read();
@@ -300,7 +306,9 @@ fn umain() {
             options(att_syntax),
         );
     }
+    // @}
 
+    // @{ faultregs_verdict
     // The faulting write must have run again, to the page the handler mapped: that is how the
     // instruction pointer shows it was restored.
     // SAFETY: the handler mapped the page; nothing but the assembly block's write touched it.
@@ -320,4 +328,4 @@ fn umain() {
         }
     }
 }
-// @} faultregs
+// @} faultregs_verdict
