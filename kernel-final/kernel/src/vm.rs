@@ -124,7 +124,8 @@ pub fn new_address_space(mem: &mut KernelMemory) -> Result<PhysAddr, NoMemory> {
     // @{ 9 uvpt_entry
     // The read-only view of its own page tables (abi::layout::UVPT): the PML4 maps itself.
     // Without the writable bit, every table seen through it is read-only to user mode.
-    mem.table(root).entries[UVPT_SLOT] = Pte::new(root, PteFlags::PRESENT | PteFlags::USER);
+    let view = PteFlags::PRESENT | PteFlags::USER | PteFlags::NO_EXECUTE;
+    mem.table(root).entries[UVPT_SLOT] = Pte::new(root, view);
     // @}
     Ok(root)
 }

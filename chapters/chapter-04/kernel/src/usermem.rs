@@ -2,8 +2,11 @@
 //! checked against the program's own page tables.
 //!
 //! A system call's pointer argument arrives as a [`UserRange`]. The only way to read through it
-//! is to [`UserRange::check`] it first: every page it touches must lie below `ULIM` and be
-//! mapped with the permissions asked for (always including `USER`). A failed check names the
+//! is to [`UserRange::check`] it first: every page it touches must lie below `UTOP` and be
+//! mapped with the permissions asked for (always including `USER`). `UTOP`, not the end of the
+//! lower half: what lies above it is never the user's own memory (from chapter 9, a read-only
+//! view of the page tables, whose last-level entries alone would not tell the truth about it).
+//! A failed check names the
 //! first bad address, which the kernel reports as JOS does
 //! (`user_mem_check assertion failure for va ...`) before destroying the environment.
 //!
@@ -15,7 +18,7 @@
 //! Pure logic over the `Memory` trait, unit-tested on the host.
 #![deny(unsafe_code)]
 
-use abi::layout::ULIM;
+use abi::layout::UTOP;
 
 use crate::addr::{PAGE_SIZE, PhysAddr, VirtAddr};
 use crate::pgtable::{self, Memory, PteFlags};
@@ -59,7 +62,7 @@ impl UserRange {
         while page < end {
             // The first page may start below the range: report the range's own start then.
             let bad = BadAddress(page.max(self.addr));
-            if page >= ULIM {
+            if page >= UTOP {
                 return Err(bad);
             }
             let pte = pgtable::lookup(mem, root, VirtAddr::new(page)).ok_or(bad)?;

@@ -19,7 +19,7 @@
 //! fails here). The frame is written through the physical-memory window after that check, so
 //! the kernel never faults on the environment's behalf.
 
-use abi::layout::{ULIM, UXSTACKTOP};
+use abi::layout::{UTOP, UXSTACKTOP};
 use abi::{PGSIZE, RED_ZONE, UTrapframe};
 
 use crate::addr::VirtAddr;
@@ -89,7 +89,7 @@ fn deliver(
     };
     pmem::with(|mem| {
         // The upcall: user memory the environment may execute.
-        if upcall >= ULIM {
+        if upcall >= UTOP {
             return Err(BadAddress(upcall));
         }
         let code = pgtable::lookup(mem, root, VirtAddr::new(upcall & !(PGSIZE - 1)));
