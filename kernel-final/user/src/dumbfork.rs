@@ -132,7 +132,7 @@ unsafe fn duppage(child: EnvId, va: u64) -> Result<(), Error> {
 ///
 /// `src` and `dst` must be page-aligned; the page at `src` must be mapped and readable, the page
 /// at `dst` mapped and writable, and no Rust code may rely on the contents of `dst`.
-unsafe fn copy_page(dst: u64, src: u64) {
+pub(crate) unsafe fn copy_page(dst: u64, src: u64) {
     // SAFETY: the pages are mapped as the caller guarantees. `rep movsb` copies `rcx` bytes
     // upwards (the direction flag is clear, as the System V ABI requires between functions)
     // and changes only `rdi`, `rsi` and `rcx`, declared here, and the page at `dst`.

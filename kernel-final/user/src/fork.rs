@@ -19,13 +19,13 @@
 //! The exception stack is the one page that is never shared: a page-fault handler must be able
 //! to run on it before anything is copied, so the child gets a fresh one.
 
-use core::arch::asm;
 use core::ptr;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use abi::layout::{USTACKTOP, UTEXT, UVPD, UVPDPT, UVPML4, UVPT, UXSTACKTOP};
 use abi::{EnvId, EnvStatusArg, Error, PGSIZE, UTrapframe, perm};
 
+use crate::dumbfork;
 use crate::pgfault::{set_pgfault_handler, upcall_address};
 use crate::syscall::{
     sys_env_set_pgfault_upcall, sys_env_set_status, sys_exofork, sys_page_alloc, sys_page_map,
@@ -204,7 +204,7 @@ fn cow_fault(utf: &UTrapframe) {
     }
     // SAFETY: `page` is mapped (copy-on-write, so readable) and `PFTEMP` is mapped writable,
     // holding nothing anyone uses.
-    unsafe { copy_page(PFTEMP, page) };
+    unsafe { dumbfork::copy_page(PFTEMP, page) };
     // SAFETY: the page at `page` is replaced by a copy of itself: the program sees the same
     // bytes, now writable and its own. The faulting write runs again once this returns.
     if let Err(e) = unsafe { sys_page_map(0, PFTEMP, 0, page, rw) } {
@@ -219,28 +219,3 @@ fn cow_fault(utf: &UTrapframe) {
     PAGES_COPIED.fetch_add(1, Ordering::Relaxed);
 }
 // @} user_cow_fault
-
-// @{ user_fork_copy_page
-/// Copies the page at `src` to the page at `dst` with `rep movsb`, without creating a
-/// reference to anything in either: the source holds the program's live objects (see
-/// `dumbfork`'s `copy_page`).
-///
-/// # Safety
-///
-/// `src` and `dst` must be page-aligned; the page at `src` must be mapped and readable, the
-/// page at `dst` mapped and writable, and no Rust code may rely on the contents of `dst`.
-unsafe fn copy_page(dst: u64, src: u64) {
-    // SAFETY: the pages are mapped as the caller guarantees. `rep movsb` copies `rcx` bytes
-    // upwards (the direction flag is clear, as the System V ABI requires between functions)
-    // and changes only `rdi`, `rsi` and `rcx`, declared here, and the page at `dst`.
-    unsafe {
-        asm!(
-            "rep movsb",
-            inout("rdi") dst => _,
-            inout("rsi") src => _,
-            inout("rcx") PGSIZE => _,
-            options(att_syntax, nostack, preserves_flags),
-        );
-    }
-}
-// @} user_fork_copy_page

@@ -28,6 +28,7 @@ pub mod dumbfork;
 // @}
 // @{ 9 hidden
 pub mod fork;
+pub mod forkbench;
 // @}
 pub mod libmain;
 pub mod panic;

@@ -25,6 +25,7 @@
 pub mod console;
 pub mod dumbfork;
 pub mod fork;
+pub mod forkbench;
 pub mod libmain;
 pub mod panic;
 pub mod pgfault;
