@@ -49,31 +49,36 @@ pub fn build(tree: &Tree) -> anyhow::Result<Result<PathBuf, String>> {
 /// Everything the runs of one tree share.
 pub struct Bench<'a> {
     pub repo: &'a Repo,
+    /// The tree the kernel was built from (its name and directory are what messages show).
     pub tree: &'a Tree,
     pub qemu: &'a Path,
-    pub kernel: &'a Path,
+    pub kernel: PathBuf,
     /// The tree's user programs.
-    pub programs: &'a [String],
+    pub programs: Vec<String>,
 }
 
 impl Bench<'_> {
     /// Runs every one of `runs`, handing each result to `deliver` in order as it comes.
     pub fn run_all(&self, runs: &[Run], mut deliver: impl FnMut(&Run, RunResult)) {
-        let log_dir = self.repo.qemu_logs(&self.tree.name);
-        let made = std::fs::create_dir_all(&log_dir);
         pool::run_in_order(
             runs,
             QEMU_WORKERS,
-            |run| match &made {
-                Ok(()) => self.run_one(run, &log_dir),
-                Err(e) => failed(format!("cannot create {}: {e}\n", log_dir.display())),
-            },
+            |run| self.run(run),
             |index, result| deliver(&runs[index], result),
         );
     }
 
+    /// Boots the kernel for `run` and judges the output, which goes to the run's log.
+    pub fn run(&self, run: &Run) -> RunResult {
+        let log_dir = self.repo.qemu_logs(&self.tree.name);
+        match std::fs::create_dir_all(&log_dir) {
+            Ok(()) => self.run_one(run, &log_dir),
+            Err(e) => failed(format!("cannot create {}: {e}\n", log_dir.display())),
+        }
+    }
+
     fn run_one(&self, run: &Run, log_dir: &Path) -> RunResult {
-        let unknown = cmdline::unknown_programs(&run.spec.progs, self.programs);
+        let unknown = cmdline::unknown_programs(&run.spec.progs, &self.programs);
         if let Some(prog) = unknown.first() {
             return failed(format!(
                 "{}: test \"{}\" boots '{prog}', which is not a program of the tree {} \
@@ -85,7 +90,7 @@ impl Bench<'_> {
             ));
         }
         let boot = Boot {
-            kernel: self.kernel,
+            kernel: &self.kernel,
             progs: &run.spec.progs,
             cpus: run.cpus,
             gdb: false,

@@ -18,6 +18,8 @@ mod qemu;
 mod repo;
 mod report;
 mod spec;
+mod stage;
+mod suite;
 mod tree;
 
 use std::process::ExitCode;

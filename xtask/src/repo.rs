@@ -31,7 +31,8 @@ impl Repo {
         chapter_list::parse(&text)
     }
 
-    /// `target/`, holding one target directory per kernel tree and the QEMU logs.
+    /// `target/`, holding the target directories of the kernel trees (one per tree for `run`
+    /// and `grade`, the shared stage `trees/` for `test`) and the QEMU logs.
     pub fn target(&self) -> PathBuf {
         self.root.join("target")
     }

@@ -1,6 +1,7 @@
 //! Kernel trees: the generated chapter snapshots `chapters/chapter-NN`, the annotated source
-//! `kernel-final/`, or a student's copy of a chapter. Each is a Cargo workspace built from its own
-//! directory into its own target directory under `target/`, so builds never collide.
+//! `kernel-final/`, or a student's copy of a chapter. Each is a Cargo workspace; `run` and `grade`
+//! build it from its own directory into its own target directory under `target/`, so builds never
+//! collide, while `test` builds every tree in one shared stage ([`crate::stage`]).
 
 use std::path::{Path, PathBuf};
 

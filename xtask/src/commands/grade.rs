@@ -53,8 +53,8 @@ pub fn main(repo: &Repo, mut args: Args) -> anyhow::Result<ExitCode> {
         repo,
         tree: &tree,
         qemu: &qemu,
-        kernel: &kernel,
-        programs: &programs,
+        kernel,
+        programs,
     };
     let mut score = 0;
     bench.run_all(&runs, |run, result| {

@@ -1,7 +1,7 @@
-//! `cargo xtask test [CHAPTER] [FILTER]`: the whole test suite. First the tooling workspace's
-//! checks, then for each tree (every generated chapter, or the one named): its static checks, its
-//! host unit tests, and its QEMU tests. Every check and every QEMU run counts as one test; the
-//! last line printed is `N passed, M failed`.
+//! `cargo xtask test [CHAPTER] [FILTER]`: the whole test suite: the tooling workspace's checks,
+//! and for each tree (every generated chapter, or the one named) its static checks, its host unit
+//! tests and its QEMU tests. Every check and every QEMU run counts as one test; the last line
+//! printed is `N passed, M failed`. How the work is spread over the machine is [`crate::suite`]'s.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -9,12 +9,13 @@ use std::time::Duration;
 use crate::args::Args;
 use crate::cargo;
 use crate::checks::{self, Check};
-use crate::harness::{self, Bench};
 use crate::plan;
 use crate::qemu;
 use crate::repo::Repo;
 use crate::spec;
-use crate::tree::{self, Tree};
+use crate::stage::Stage;
+use crate::suite::{Report, Suite, TreeWork};
+use crate::tree;
 
 /// The tally of results.
 #[derive(Default)]
@@ -72,86 +73,50 @@ pub fn main(repo: &Repo, args: Args) -> anyhow::Result<ExitCode> {
         );
     }
 
-    let mut tally = Tally::default();
-    run_checks(&mut tally, "workspace", checks::root_checks(repo), filter);
     let host = if trees.is_empty() {
         String::new()
     } else {
         cargo::host_triple()?
     };
-    for tree in &trees {
-        run_checks(
-            &mut tally,
-            &tree.name,
-            checks::tree_checks(tree, &host),
-            filter,
-        );
-        let runs = plan::select(&specs, tree.chapter, filter);
-        if let (Some(qemu), false) = (&qemu, runs.is_empty()) {
-            run_qemu_tests(&mut tally, repo, tree, qemu, &runs)?;
-        }
-    }
+    let stage = Stage::new(repo);
+    let trees = trees
+        .into_iter()
+        .map(|tree| {
+            let staged = stage.staged(&tree);
+            TreeWork {
+                checks: filtered(checks::tree_checks(&tree, &staged, &host), filter),
+                runs: plan::select(&specs, tree.chapter, filter),
+                tree,
+            }
+        })
+        .collect();
+    let suite = Suite {
+        repo,
+        stage,
+        root_checks: filtered(checks::root_checks(repo), filter),
+        trees,
+        qemu: qemu.as_deref(),
+    };
+    let mut tally = Tally::default();
+    suite.run(|report| match report {
+        Report::Test {
+            scope,
+            name,
+            passed,
+            elapsed,
+            details,
+        } => tally.record(&scope, &name, passed, elapsed, &details),
+        Report::Note(text) => print!("{text}"),
+    });
     Ok(summarize(&tally, filter))
 }
 
-/// Runs the checks whose names pass `filter`.
-fn run_checks(tally: &mut Tally, scope: &str, checks: Vec<Check>, filter: Option<&str>) {
-    for check in checks {
-        if !plan::matches(check.name, filter) {
-            continue;
-        }
-        let name = check.name;
-        let outcome = checks::run(check);
-        let details: String = outcome
-            .output
-            .lines()
-            .map(|l| format!("    {l}\n"))
-            .collect();
-        tally.record(scope, name, outcome.passed, outcome.elapsed, &details);
-    }
-}
-
-/// Builds `tree` and runs `runs` against it; if the build fails, every run fails.
-fn run_qemu_tests(
-    tally: &mut Tally,
-    repo: &Repo,
-    tree: &Tree,
-    qemu: &std::path::Path,
-    runs: &[plan::Run],
-) -> anyhow::Result<()> {
-    println!("[{}] building the kernel...", tree.name);
-    let kernel = match harness::build(tree)? {
-        Ok(kernel) => kernel,
-        Err(output) => {
-            println!("[{}] the kernel does not build:", tree.name);
-            for line in output.lines() {
-                println!("    {line}");
-            }
-            for run in runs {
-                let why = "    not run: the kernel did not build\n";
-                tally.record(&tree.name, &run.label(), false, Duration::ZERO, why);
-            }
-            return Ok(());
-        }
-    };
-    let programs = tree.programs()?;
-    let bench = Bench {
-        repo,
-        tree,
-        qemu,
-        kernel: &kernel,
-        programs: &programs,
-    };
-    bench.run_all(runs, |run, result| {
-        tally.record(
-            &tree.name,
-            &run.label(),
-            result.passed,
-            result.elapsed,
-            &result.details,
-        );
-    });
-    Ok(())
+/// The checks whose names pass `filter`.
+fn filtered(checks: Vec<Check>, filter: Option<&str>) -> Vec<Check> {
+    checks
+        .into_iter()
+        .filter(|c| plan::matches(c.name, filter))
+        .collect()
 }
 
 /// Prints the failures and the closing `N passed, M failed` line; returns the exit status.
