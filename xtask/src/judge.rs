@@ -60,8 +60,18 @@ pub fn judge(spec: &TestSpec, lines: &[&str], ending: Ending) -> Verdict {
         }));
     }
     let wanted = spec.exit.status();
+    // QEMU stopped by a signal (someone's `kill`) says so and exits with status 0, which
+    // would otherwise pass for a reset of the machine.
+    let stopped = lines
+        .iter()
+        .rev()
+        .find(|l| l.starts_with(&format!("{}: terminating on signal", qemu::PROGRAM)));
     let ending = match ending {
         Ending::Exited(Some(status)) if status == wanted => None,
+        Ending::Exited(Some(_)) if let Some(line) = stopped => Some(format!(
+            "QEMU was stopped from outside ({line}); expected exit status {wanted}: {}",
+            qemu::describe_status(wanted)
+        )),
         Ending::Exited(Some(status)) => Some(format!(
             "QEMU exited with status {status}: {}; expected {wanted}: {}",
             qemu::describe_status(status),
@@ -151,6 +161,15 @@ mod tests {
         );
         let reset = judge(&clean, &out, Ending::Exited(Some(0))).ending.unwrap();
         assert!(reset.contains("triple fault"), "{reset}");
+        let killed = format!("{GOOD}qemu-system-x86_64: terminating on signal 15 from pid 7\n");
+        let verdict = judge(&clean, &lines(&killed), Ending::Exited(Some(0)));
+        let ending = verdict.ending.unwrap();
+        assert!(
+            ending.starts_with(
+                "QEMU was stopped from outside (qemu-system-x86_64: terminating on signal 15"
+            ),
+            "{ending}"
+        );
         assert!(!judge(&clean, &out, Ending::Exited(None)).passed());
     }
 
