@@ -38,8 +38,9 @@ use crate::{cpu, env, percpu, pit, println, qemu, sched, trap, vm};
 /// Where the trampoline is copied: a page of low memory (JOS uses the same page).
 pub const TRAMPOLINE_PAGE: PhysAddr = PhysAddr::new(0x7000);
 
-/// How long the BSP waits for an AP to report in.
-pub const START_TIMEOUT_US: u64 = 100_000;
+/// How long the BSP waits for an AP to report in. A real AP takes microseconds; under QEMU an AP
+/// is a host thread, which a busy host may not schedule for a while, so the limit is generous.
+pub const START_TIMEOUT_US: u64 = 1_000_000;
 // @}
 
 // @{ tramp_params_struct
