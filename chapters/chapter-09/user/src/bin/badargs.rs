@@ -109,6 +109,15 @@ fn describe(result: Result<(), Error>) -> &'static str {
     }
 }
 
+/// The result of a raw system call, as the typed wrappers would give it.
+fn raw_result(result: i64) -> Result<(), Error> {
+    if result >= 0 {
+        Ok(())
+    } else {
+        Err(Error::from_result(result).unwrap_or(Error::Unspecified))
+    }
+}
+
 /// Prints one case's result.
 fn report(what: &str, result: Result<(), Error>) {
     println!("{what}: {}", describe(result));
@@ -327,19 +336,28 @@ fn env_set_status_cases(child: EnvId) {
         |status| {
             // SAFETY: the child has never run, and the status is no valid one, so nothing
             // starts; were it wrongly accepted, the child has its memory anyway.
-            let result =
-                unsafe { syscall(Syscall::EnvSetStatus, u64::from(child), status, 0, 0, 0) };
-            if result >= 0 {
-                Ok(())
-            } else {
-                Err(Error::from_result(result).unwrap_or(Error::Unspecified))
-            }
+            raw_result(unsafe { syscall(Syscall::EnvSetStatus, u64::from(child), status, 0, 0, 0) })
         },
     );
     // SAFETY: no environment has this id, so nothing starts.
     report("env_set_status bad envid", unsafe {
         sys_env_set_status(NO_SUCH_ENV, EnvStatusArg::Runnable)
-    });
+    }); // An id is 32 bits: the child's id with a bit above them set names no environment (the
+    // kernel once truncated it, and acted on the child).
+    let wide = u64::from(child) | 1 << 32;
+    // SAFETY: the id names no environment, so nothing starts; were it wrongly taken for the
+    // child's, the child has its memory anyway.
+    let result = unsafe {
+        syscall(
+            Syscall::EnvSetStatus,
+            wide,
+            EnvStatusArg::NotRunnable as u64,
+            0,
+            0,
+            0,
+        )
+    };
+    report("env_set_status id wider than 32 bits", raw_result(result));
 }
 
 /// Starts the child, waits until it has tried its calls, destroys it and checks its id is
