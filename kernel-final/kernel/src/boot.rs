@@ -10,8 +10,10 @@
 use core::arch::global_asm;
 use core::cell::UnsafeCell;
 
-use crate::addr::{KERNEL_VMA, PhysAddr};
+use crate::addr::{KERNEL_VMA, PHYSMAP_BASE, PhysAddr};
+use crate::gdt;
 use crate::memmap::{MAX_REGIONS, MemoryMap, Region, RegionKind};
+use crate::pgtable::PteFlags;
 
 /// The size of the boot CPU's stack.
 pub const BOOT_STACK_SIZE: usize = 64 * 1024;
@@ -42,19 +44,32 @@ pub static BOOT_STACK: Stack = Stack(UnsafeCell::new([0; BOOT_STACK_SIZE]));
 // @}
 // @} boot_stack
 
+/// The PML4 slot (bits 47-39) of the address `va`, for the boot page tables.
+const fn pml4_slot(va: u64) -> u64 {
+    (va >> 39) & 511
+}
+
+/// The PDPT slot (bits 38-30) of the address `va`.
+const fn pdpt_slot(va: u64) -> u64 {
+    (va >> 30) & 511
+}
+
 global_asm!(
     include_str!("boot.S"),
     xen_elfnote_phys32_entry = const 18,
-    huge_rw = const 0x83,  // present | writable | 2-MiB page
-    table_rw = const 0x3,  // present | writable
+    huge_rw = const (PteFlags::PRESENT.union(PteFlags::WRITABLE).union(PteFlags::HUGE)).bits(),
+    table_rw = const (PteFlags::PRESENT.union(PteFlags::WRITABLE)).bits(),
+    physmap_pml4_slot = const pml4_slot(PHYSMAP_BASE),
+    kernel_pml4_slot = const pml4_slot(KERNEL_VMA),
+    kernel_pdpt_slot = const pdpt_slot(KERNEL_VMA),
     cr4_pae = const 1 << 5,
     msr_efer = const 0xc000_0080u32,
     efer_bits = const (1 << 8) | (1 << 11),  // long mode enable | no-execute enable
     cr0_bits = const (1u32 << 31) | (1 << 16) | 1,  // paging | write protect | protected mode
-    boot_code_selector = const 0x08,
-    boot_data_selector = const 0x10,
-    boot_code_descriptor = const 0x00af_9a00_0000_ffffu64,
-    boot_data_descriptor = const 0x00cf_9200_0000_ffffu64,
+    boot_code_selector = const gdt::KERNEL_CS,
+    boot_data_selector = const gdt::KERNEL_DS,
+    boot_code_descriptor = const gdt::segment(true, 0),
+    boot_data_descriptor = const gdt::segment(false, 0),
     boot_stack = sym BOOT_STACK,
     boot_stack_size = const BOOT_STACK_SIZE,
     boot_main = sym boot_main,

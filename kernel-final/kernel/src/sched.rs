@@ -11,10 +11,6 @@
 // @}
 
 // @{ sched_uses
-// @{ 9 hidden
-use core::sync::atomic::{AtomicU64, Ordering};
-
-// @}
 // @{ 6 hidden
 use abi::NENV;
 
@@ -33,6 +29,9 @@ use crate::println;
 use crate::qemu::{self, ExitCode};
 // @{ 6 hidden
 use crate::roundrobin::{self, SlotState};
+// @}
+// @{ 9 hidden
+use crate::tsc;
 // @}
 // @} sched_uses
 // @{ 5 hidden
@@ -64,29 +63,6 @@ pub fn schedule(envs: EnvGuard) -> ! {
         // @}
     }
 }
-// @{ 9 run_clock
-
-/// The time-stamp counter when the first environment was created.
-static START: AtomicU64 = AtomicU64::new(0);
-
-/// Starts the run's clock: the time-stamp counter counts from here. Under QEMU's `-icount`
-/// (deterministic instruction counting, `cargo xtask bench`) the counter advances with the
-/// instructions executed, so the ticks measure work, not the host's load.
-pub fn start_clock() {
-    START.store(rdtsc(), Ordering::Relaxed);
-}
-
-/// Ticks since `start_clock`.
-fn elapsed_ticks() -> u64 {
-    rdtsc().wrapping_sub(START.load(Ordering::Relaxed))
-}
-
-/// Reads the time-stamp counter.
-fn rdtsc() -> u64 {
-    // SAFETY: `rdtsc` only reads the counter (CR4.TSD is clear, and this is ring 0).
-    unsafe { core::arch::x86_64::_rdtsc() }
-}
-// @}
 // @{ 6 slot_state
 
 /// What the round-robin rule needs to know of an environment.
@@ -126,7 +102,7 @@ fn halt(envs: EnvGuard) -> ! {
     // @{ 9 report_time
     println!(
         "kernel: the environments ran for {} TSC ticks",
-        elapsed_ticks()
+        tsc::elapsed_ticks()
     );
     // @}
     println!("No runnable environments in the system!");

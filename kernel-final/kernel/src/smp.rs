@@ -16,10 +16,11 @@ use core::mem::offset_of;
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use crate::addr::{PAGE_SIZE, PhysAddr};
+use crate::gdt;
 use crate::lapic::{Ipi, Lapic};
 use crate::mp::MAX_CPUS;
 // @{ 3..4 hidden
-//- use crate::{cpu, gdt, pit, println, qemu, trap, vm};
+//- use crate::{cpu, pit, println, qemu, trap, vm};
 // @}
 // @} smp_intro
 // @{ 4..5 hidden
@@ -68,6 +69,12 @@ global_asm!(
     p_stack = const offset_of!(TrampolineParams, stack_top),
     p_entry = const offset_of!(TrampolineParams, entry),
     p_cpu = const offset_of!(TrampolineParams, cpu),
+    // The trampoline's own GDT: entry 1 for 32-bit code, 2 for data, 3 for 64-bit code.
+    code32 = const 1 << 3,
+    data = const 2 << 3,
+    code64 = const 3 << 3,
+    data_descriptor = const gdt::segment(false, 0),
+    code64_descriptor = const gdt::segment(true, 0),
     options(att_syntax)
 );
 
@@ -176,7 +183,7 @@ extern "C" fn ap_main(cpu: u64) -> ! {
     // @{ 5 ap_lock
     // Only now, with everything of its own set up (and the boot CPU told, which is waiting for
     // that while it holds the lock), may this CPU run kernel code that touches shared state.
-    let kernel = env::lock();
+    let kernel = env::lock_kernel();
     println!("SMP: CPU {cpu} holds the big kernel lock");
     // @{ 5..6
     //- drop(kernel);
@@ -197,7 +204,7 @@ static HALTED: [AtomicBool; MAX_CPUS] = [const { AtomicBool::new(false) }; MAX_C
 /// not hold the big kernel lock.
 pub fn halt_this_cpu() -> ! {
     assert!(
-        !env::holding_lock(),
+        !env::holding_kernel_lock(),
         "smp: halting while holding the big kernel lock"
     );
     HALTED[cpu::id()].store(true, Ordering::Release);

@@ -80,7 +80,8 @@ trap_return:
     popq %rcx
     popq %rbx
     popq %rax
-    addq $16, %rsp
+    # Drop the vector number and the error code.
+    addq ${frame_tail}, %rsp
     # @{{ 4 swapgs_exit
     # Back to user mode: give the program its GS base again.
     testb $3, {cs_from_rip}(%rsp)

@@ -8,8 +8,8 @@
 //! simply copy the two top-level entries: the kernel half is shared at the top level only, and
 //! an environment's own tables (slots 0-255) are never shared with anyone.
 
-// @{ 2 hidden
-use spin::Mutex;
+// @{ 2..5 hidden
+//- use spin::Mutex;
 // @}
 use spin::Once;
 
@@ -23,6 +23,9 @@ use crate::addr::{KERNEL_VMA, MMIO_BASE, MMIO_LIMIT, PAGE_SIZE, PHYSMAP_BASE, Ph
 // @}
 // @{ 3 hidden
 use crate::addr::{KSTACK_GUARD, KSTACK_SIZE, KSTACK_TOP};
+// @}
+// @{ 5 hidden
+use crate::spinlock::{Rank, SpinLock};
 // @}
 // @{ vm_uses_pte
 // @{ 0..9
@@ -143,7 +146,12 @@ pub fn free_address_space(mem: &mut KernelMemory, root: PhysAddr) {
 }
 // @{ 2 map_mmio
 /// The next free address in the MMIO window.
-static MMIO_NEXT: Mutex<u64> = Mutex::new(MMIO_BASE);
+// @{ 2..5
+//- static MMIO_NEXT: Mutex<u64> = Mutex::new(MMIO_BASE);
+// @}
+// @{ 5 mmio_lock
+static MMIO_NEXT: SpinLock<u64> = SpinLock::new("MMIO window", Rank::MmioWindow, MMIO_BASE);
+// @}
 
 /// Maps `size` bytes of device registers at `pa` into the MMIO window: kernel only, cache
 /// disabled and write-through (a device register must see every access, in order, and never a

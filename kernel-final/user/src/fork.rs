@@ -23,7 +23,7 @@ use core::ptr;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use abi::layout::{USTACKTOP, UTEXT, UVPD, UVPDPT, UVPML4, UVPT, UXSTACKTOP};
-use abi::{EnvId, EnvStatusArg, Error, PGSIZE, UTrapframe, perm};
+use abi::{EnvId, EnvStatusArg, Error, PGSIZE, PageFaultErr, UTrapframe, perm};
 
 use crate::dumbfork;
 use crate::pgfault::{set_pgfault_handler, upcall_address};
@@ -38,9 +38,6 @@ use crate::syscall::{
 pub const PFTEMP: u64 = UTEXT - PGSIZE;
 
 const _: () = assert!(PFTEMP.is_multiple_of(PGSIZE) && PFTEMP != crate::dumbfork::UTEMP);
-
-/// The page-fault error-code bit that says the access was a write.
-const FAULT_WRITE: u64 = 1 << 1;
 
 /// The levels of the page-table view, top first: where each level's entries are, and how far
 /// an address shifts right to index them.
@@ -191,7 +188,7 @@ fn cow_fault(utf: &UTrapframe) {
     let va = utf.fault_va;
     let page = va & !(PGSIZE - 1);
     let cow = pte(page).is_some_and(|entry| entry & perm::COW != 0);
-    if utf.err & FAULT_WRITE == 0 || !cow {
+    if !PageFaultErr(utf.err).write() || !cow {
         panic!(
             "page fault at va {va:#x} (ip {:#x}, err {:#x}): not a write to a copy-on-write page",
             utf.rip, utf.err

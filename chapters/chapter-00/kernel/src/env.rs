@@ -7,19 +7,20 @@
 //! front of the free list. Messages follow JOS (`[%08x] new env %08x`, `[%08x] free env %08x`,
 //! with the id of the environment current at the time, or 0 for the kernel).
 
-use abi::layout::{USTACKTOP, UTOP};
+use abi::layout::USTACKTOP;
 use abi::{EnvId, NENV, PushRegs};
 use spin::{Mutex, MutexGuard};
 
-use crate::addr::{PAGE_SIZE, PhysAddr, VirtAddr};
+use crate::addr::PhysAddr;
 use crate::cpu;
-use crate::elf::{Elf, ElfError};
+use crate::elf::ElfError;
 use crate::envid::{self, FreeList};
 use crate::gdt::{USER_CS, USER_DS};
-use crate::pgtable::{self, Memory, NoMemory, PteFlags};
-use crate::pmem::{self, KernelMemory};
+use crate::loader;
+use crate::pgtable::NoMemory;
+use crate::pmem;
 use crate::println;
-use crate::trap::{self, TrapFrame};
+use crate::trapframe::{self, TrapFrame};
 use crate::vm;
 
 /// What an environment is doing.
@@ -119,7 +120,7 @@ static ENVS: Mutex<EnvTable> = Mutex::new(EnvTable::new());
 pub type EnvGuard = MutexGuard<'static, EnvTable>;
 
 /// Locks the environment table.
-pub fn lock() -> EnvGuard {
+pub fn lock_kernel() -> EnvGuard {
     ENVS.lock()
 }
 
@@ -240,7 +241,7 @@ impl EnvTable {
     pub fn create(&mut self, binary: &[u8]) -> Result<EnvId, CreateError> {
         let slot = self.alloc(0)?;
         let root = self.envs[slot].root();
-        match pmem::with(|mem| load_program(mem, root, binary)) {
+        match pmem::with(|mem| loader::load_program(mem, root, binary)) {
             Ok(entry) => {
                 let e = &mut self.envs[slot];
                 e.tf.rip = entry;
@@ -279,65 +280,6 @@ impl EnvTable {
     }
 }
 
-/// Loads the ELF program `binary` into the address space `root`, with a one-page stack below
-/// `USTACKTOP`; returns the entry point.
-fn load_program(mem: &mut KernelMemory, root: PhysAddr, binary: &[u8]) -> Result<u64, CreateError> {
-    let elf = Elf::parse(binary).map_err(CreateError::BadProgram)?;
-    for segment in elf.segments() {
-        let s = segment.map_err(CreateError::BadProgram)?;
-        if s.vaddr + s.memsz > UTOP || s.vaddr < PAGE_SIZE {
-            return Err(CreateError::SegmentOutsideUser);
-        }
-        let mut flags = PteFlags::USER;
-        if s.writable {
-            flags |= PteFlags::WRITABLE;
-        }
-        if !s.executable {
-            flags |= PteFlags::NO_EXECUTE;
-        }
-        let bytes = elf.bytes(&s);
-        let first = s.vaddr & !(PAGE_SIZE - 1);
-        for page in (first..s.vaddr + s.memsz).step_by(PAGE_SIZE as usize) {
-            let frame = map_new_page(mem, root, page, flags)?;
-            // Copy the part of the file bytes that falls in this page; the rest stays zero.
-            let lo = page.max(s.vaddr);
-            let hi = (page + PAGE_SIZE).min(s.vaddr + s.filesz);
-            if lo < hi {
-                let src = &bytes[(lo - s.vaddr) as usize..(hi - s.vaddr) as usize];
-                mem.frame(frame)[(lo - page) as usize..(hi - page) as usize].copy_from_slice(src);
-            }
-        }
-    }
-    let stack_flags = PteFlags::USER | PteFlags::WRITABLE | PteFlags::NO_EXECUTE;
-    map_new_page(mem, root, USTACKTOP - PAGE_SIZE, stack_flags)?;
-    Ok(elf.entry)
-}
-
-/// Maps a zeroed page at `va` (or keeps the page already there, for segments sharing a page,
-/// widening its permissions); returns the frame.
-fn map_new_page(
-    mem: &mut KernelMemory,
-    root: PhysAddr,
-    va: u64,
-    flags: PteFlags,
-) -> Result<PhysAddr, CreateError> {
-    let va = VirtAddr::new(va);
-    if let Some(old) = pgtable::lookup(mem, root, va) {
-        let mut merged = old.flags() | flags;
-        if !(old.flags() & flags).contains(PteFlags::NO_EXECUTE) {
-            merged.remove(PteFlags::NO_EXECUTE);
-        }
-        pgtable::insert(mem, root, old.addr(), va, merged)?;
-        return Ok(old.addr());
-    }
-    let frame = mem.alloc_zeroed().ok_or(NoMemory)?;
-    let mapped = pgtable::insert(mem, root, frame, va, flags);
-    // The mapping holds its own reference; drop the allocation's.
-    mem.decref(frame);
-    mapped?;
-    Ok(frame)
-}
-
 /// Runs the environment in `slot` on this CPU: makes it current and running, switches to its
 /// address space, and returns to user mode through its saved frame (JOS's `env_run`).
 pub fn run(mut envs: EnvGuard, slot: usize) -> ! {
@@ -355,5 +297,5 @@ pub fn run(mut envs: EnvGuard, slot: usize) -> ! {
     // The frame is copied to this stack: the table may change once the lock is dropped.
     let frame = e.tf;
     drop(envs);
-    trap::pop_frame(&frame)
+    trapframe::pop_frame(&frame)
 }

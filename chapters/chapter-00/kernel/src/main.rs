@@ -16,6 +16,7 @@ mod env;
 mod envid;
 mod frame;
 mod gdt;
+mod loader;
 mod memmap;
 mod pgtable;
 mod pic;
@@ -25,6 +26,7 @@ mod qemu;
 mod sched;
 mod syscall;
 mod trap;
+mod trapframe;
 mod usermem;
 mod vm;
 
@@ -47,7 +49,7 @@ fn kmain(mut info: BootInfo) -> ! {
     );
 
     let cmdline = core::str::from_utf8(info.cmdline()).unwrap_or("");
-    let mut envs = env::lock();
+    let mut envs = env::lock_kernel();
     for name in cmdline.split_whitespace() {
         let Some(image) = programs::find(name) else {
             println!("kernel: unknown program '{name}'; the programs are:");

@@ -16,6 +16,7 @@ mod env;
 mod envid;
 mod frame;
 mod gdt;
+mod loader;
 mod memmap;
 mod mp;
 mod pgtable;
@@ -26,6 +27,7 @@ mod qemu;
 mod sched;
 mod syscall;
 mod trap;
+mod trapframe;
 mod usermem;
 mod vm;
 
@@ -41,23 +43,7 @@ fn kmain(mut info: BootInfo) -> ! {
     pic::init();
     let ram_end = pmem::init(&mut info.memory);
     vm::init(ram_end);
-    let smp = mp::probe(&|pa: u64, buf: &mut [u8]| {
-        let end = pa.checked_add(buf.len() as u64);
-        if end.is_none_or(|end| end > mp::LOW_MEMORY_END) {
-            return false;
-        }
-        let src = addr::PhysAddr::new(pa).to_virt().as_ptr::<u8>();
-        // SAFETY: the physical-memory window maps all of RAM's extent (`vm::init`), so the whole
-        // first MiB. Reading its RAM and firmware ROM has no side effects, and no other CPU runs
-        // yet that could be writing it.
-        unsafe { core::ptr::copy_nonoverlapping(src, buf.as_mut_ptr(), buf.len()) };
-        true
-    });
-    for note in smp.notes() {
-        println!("SMP: {note}");
-    }
-    // `smp.cpus()` lists the boot CPU first: it is CPU 0.
-    println!("SMP: CPU 0 found {} CPU(s)", smp.cpus().len());
+    cpu::find_cpus();
     println!(
         "Physical memory: {}K available, {} pages free",
         ram_end / 1024,
@@ -65,7 +51,7 @@ fn kmain(mut info: BootInfo) -> ! {
     );
 
     let cmdline = core::str::from_utf8(info.cmdline()).unwrap_or("");
-    let mut envs = env::lock();
+    let mut envs = env::lock_kernel();
     for name in cmdline.split_whitespace() {
         let Some(image) = programs::find(name) else {
             println!("kernel: unknown program '{name}'; the programs are:");

@@ -13,6 +13,11 @@ use uart_16550::backend::PioBackend;
 const COM1: u16 = 0x3f8;
 
 /// COM1, once initialised.
+///
+/// A plain `spin::Mutex`, not the kernel's own `SpinLock` (`spinlock.rs`): the console is used
+/// before there is a CPU table or a per-CPU structure to record a holder in, by the panic
+/// handler (which must break the lock, `panic_print`), and it is the innermost lock of all, held
+/// only while one line is written, so it needs no rank, no holder and no interrupt masking.
 static SERIAL: Mutex<Option<Uart16550Tty<PioBackend>>> = Mutex::new(None);
 
 /// Initialises COM1. Output before this call is lost.

@@ -6,22 +6,55 @@
 //! APIC id as an index; it looks the id up here.
 #![deny(unsafe_code)]
 
+use crate::lapic::Lapic;
+use crate::mp;
+use crate::mp::MAX_CPUS;
+use crate::pmem;
+use crate::println;
 use spin::Once;
 
-use crate::lapic::Lapic;
-use crate::mp::MAX_CPUS;
+/// Finds the CPUs in the MP table and says what it found. The table lies in firmware memory
+/// below 1 MiB, which the parser reads through [`pmem::read_low_memory`].
+pub fn find_cpus() -> mp::Smp {
+    let smp = mp::probe(&pmem::read_low_memory);
+    for note in smp.notes() {
+        println!("SMP: {note}");
+    }
+    // `smp.cpus()` lists the boot CPU first: it is CPU 0.
+    println!("SMP: CPU 0 found {} CPU(s)", smp.cpus().len());
+    smp
+}
 
 /// The APIC ids of the CPUs the kernel runs, indexed by CPU number, and how many there are.
 static APIC_IDS: Once<([u8; MAX_CPUS], usize)> = Once::new();
 
-/// Records the APIC ids of the CPUs the kernel will run (the boot CPU among them), once.
-pub fn set_apic_ids(ids: &[u8]) {
-    assert!(ids.len() <= MAX_CPUS, "cpu: more CPUs than MAX_CPUS");
-    APIC_IDS.call_once(|| {
-        let mut table = [0; MAX_CPUS];
-        table[..ids.len()].copy_from_slice(ids);
-        (table, ids.len())
-    });
+/// Builds the CPU table, once, from the MP table's list of CPUs (`smp`), with the boot CPU's
+/// APIC id as its own APIC (`lapic`) reports it, and says what the boot CPU's APIC is.
+pub fn set_table(smp: &mp::Smp, lapic: &Lapic) {
+    let cpus = smp.cpus();
+    assert!(cpus.len() <= MAX_CPUS, "cpu: more CPUs than MAX_CPUS");
+    let mut ids = [0; MAX_CPUS];
+    for (id, cpu) in ids.iter_mut().zip(cpus) {
+        *id = cpu.apic_id;
+    }
+    // The running CPU is CPU 0. Its APIC, not the table, says what its APIC id is (after a
+    // fallback to one CPU there is no table to ask).
+    if smp.error().is_none() && ids[0] != lapic.id() {
+        println!(
+            "SMP: the MP table gives the boot CPU APIC id {}, its APIC says {}",
+            ids[0],
+            lapic.id()
+        );
+    }
+    ids[0] = lapic.id();
+    APIC_IDS.call_once(|| (ids, cpus.len()));
+    println!(
+        "LAPIC: CPU {} has APIC id {}, version {:#x}, {} LVT entries",
+        id(),
+        lapic.id(),
+        lapic.version(),
+        lapic.lvt_entries()
+    );
 }
 
 /// A CPU number for messages: `?` when it cannot be told.

@@ -25,6 +25,21 @@ const BOOT_MAPPED: u64 = 1 << 30;
 /// The frame table. Every change to any page table or frame count happens with this lock held.
 static FRAMES: Mutex<Option<FrameTable<'static>>> = Mutex::new(None);
 
+/// Copies the physical memory at `[pa, pa + buf.len())` into `buf`, if all of it lies below
+/// 1 MiB (the MP-table parser's reader, chapter 1). Refuses anything else.
+pub fn read_low_memory(pa: u64, buf: &mut [u8]) -> bool {
+    let end = pa.checked_add(buf.len() as u64);
+    if end.is_none_or(|end| end > LOW_MEMORY_END) {
+        return false;
+    }
+    let src = PhysAddr::new(pa).to_virt().as_ptr::<u8>();
+    // SAFETY: the physical-memory window maps all of RAM's extent (`vm::init`), so the whole
+    // first MiB. Reading its RAM and firmware ROM has no side effects, and no other CPU runs
+    // yet that could be writing it.
+    unsafe { core::ptr::copy_nonoverlapping(src, buf.as_mut_ptr(), buf.len()) };
+    true
+}
+
 /// Builds the frame table from the memory map. Returns the end of RAM.
 pub fn init(map: &mut MemoryMap) -> u64 {
     let (image_start, image_end) = crate::boot::kernel_image();

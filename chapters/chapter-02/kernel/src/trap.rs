@@ -3,7 +3,7 @@
 //! Intel SDM Vol. 3A, 6.14 (64-bit mode exception and interrupt handling): the CPU looks up the
 //! vector's gate in the IDT, switches to the kernel stack if it came from ring 3 (TSS rsp0),
 //! pushes the interrupted context and jumps to the gate's handler. Our handlers are the stubs
-//! in `trapentry.S`, which complete the [`TrapFrame`] and call [`trap`].
+//! in `trapentry.S`, which complete the [`TrapFrame`] (`trapframe.rs`) and call [`trap`].
 //!
 //! The kernel runs with interrupts disabled (and, in these chapters, so do environments), so a
 //! trap from kernel mode is always a kernel bug: it panics. A trap from user mode is saved into
@@ -11,46 +11,14 @@
 //! never the kernel.
 
 use core::arch::global_asm;
-use core::fmt;
 use core::mem::offset_of;
 
 use spin::Once;
 
 use crate::env::{self, EnvTable};
-use abi::PushRegs;
-
 use crate::gdt::KERNEL_CS;
+use crate::trapframe::TrapFrame;
 use crate::{println, sched, syscall};
-
-/// The state of the interrupted code, as `trapentry.S` leaves it on the kernel stack.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default)]
-pub struct TrapFrame {
-    /// The general registers (pushed by `trap_common`).
-    pub regs: PushRegs,
-    /// The vector number (pushed by the stub).
-    pub vector: u64,
-    /// The error code (pushed by the CPU, or a zero pushed by the stub).
-    pub err: u64,
-    // Pushed by the CPU:
-    pub rip: u64,
-    pub cs: u64,
-    pub rflags: u64,
-    pub rsp: u64,
-    pub ss: u64,
-}
-// The order trapentry.S pushes and pops in: 15 registers, vector, error code, CPU frame.
-const _: () = assert!(offset_of!(TrapFrame, regs) == 0 && offset_of!(PushRegs, rax) == 14 * 8);
-const _: () = assert!(offset_of!(TrapFrame, vector) == 15 * 8);
-const _: () = assert!(offset_of!(TrapFrame, rip) == 17 * 8);
-const _: () = assert!(size_of::<TrapFrame>() == 22 * 8);
-
-impl TrapFrame {
-    /// Whether the trap came from user mode (ring 3).
-    pub fn came_from_user(&self) -> bool {
-        self.cs & 3 == 3
-    }
-}
 
 /// The bytes per stub in `trapentry.S`.
 const STUB_SIZE: usize = 16;
@@ -59,14 +27,13 @@ global_asm!(
     include_str!("trapentry.S"),
     stub_size = const STUB_SIZE,
     trap = sym trap,
+    frame_tail = const offset_of!(TrapFrame, rip) - offset_of!(TrapFrame, vector),
     options(att_syntax)
 );
 
 unsafe extern "C" {
     /// The first of 256 trap stubs, `STUB_SIZE` bytes apart.
     static trap_stubs: u8;
-    /// Loads `frame` and returns from the trap it describes.
-    fn trap_return(frame: *const TrapFrame) -> !;
 }
 
 /// Exception vectors (SDM Vol. 3A, Table 6-1) and ours.
@@ -141,19 +108,12 @@ pub fn load() {
     unsafe { x86::dtables::lidt(&pointer) };
 }
 
-/// Returns to the context in `frame`.
-pub fn pop_frame(frame: &TrapFrame) -> ! {
-    // SAFETY: a frame the kernel built or saved describes a valid context; trap_return
-    // abandons the current stack, which no one will use again.
-    unsafe { trap_return(frame) }
-}
-
 /// Called by `trap_common` with the frame it built on the kernel stack.
 extern "C" fn trap(frame: &mut TrapFrame) -> ! {
     if !frame.came_from_user() {
         kernel_trap(frame);
     }
-    let mut envs = env::lock();
+    let mut envs = env::lock_kernel();
     let cur = envs
         .current()
         .expect("trap: trap from user mode with no current environment");
@@ -244,26 +204,6 @@ pub fn trap_name(vector: u64) -> &'static str {
     }
 }
 
-/// The page-fault error code's meaning (SDM Vol. 3A, Figure 4-12), JOS style.
-struct PageFaultErr(u64);
-
-impl fmt::Display for PageFaultErr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let e = self.0;
-        write!(
-            f,
-            "[{}, {}, {}]",
-            if e & 4 != 0 { "user" } else { "kernel" },
-            if e & 2 != 0 { "write" } else { "read" },
-            if e & 1 != 0 {
-                "protection"
-            } else {
-                "not-present"
-            }
-        )
-    }
-}
-
 /// Prints a frame as JOS's `print_trapframe` does (with x86_64's registers).
 pub fn print_frame(tf: &TrapFrame) {
     println!("TRAP frame at {:p} from CPU {}", tf, crate::cpu::id());
@@ -290,7 +230,7 @@ pub fn print_frame(tf: &TrapFrame) {
     println!("  trap 0x{:08x} {}", tf.vector, trap_name(tf.vector));
     if tf.vector == u64::from(vector::PAGE_FAULT) {
         println!("  cr2  0x{:016x}", fault_address());
-        println!("  err  0x{:08x} {}", tf.err, PageFaultErr(tf.err));
+        println!("  err  0x{:08x} {}", tf.err, abi::PageFaultErr(tf.err));
     } else {
         println!("  err  0x{:08x}", tf.err);
     }

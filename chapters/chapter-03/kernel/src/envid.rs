@@ -11,7 +11,8 @@
 
 use abi::{EnvId, NENV};
 
-/// The generation step: the lowest bit above the index (JOS's `1 << ENVGENSHIFT`).
+/// The generation step, JOS's `1 << ENVGENSHIFT`: not the lowest bit above the index (that is
+/// `NENV`, 0x400) but bit 12, so that ids read well in hex: 0x1000, 0x1001, then 0x2001.
 const GENERATION_STEP: u32 = 1 << 12;
 const _: () = assert!(GENERATION_STEP as usize >= NENV);
 

@@ -31,7 +31,9 @@ const MAX_INTERRUPTS: usize = 64;
 /// Location"): what the kernel assumes when no table says otherwise.
 pub const DEFAULT_LAPIC: PhysAddr = PhysAddr::new(0xfee0_0000);
 /// The end of the first MiB. The search areas lie below it, and so does every table PC firmware
-/// builds; the kernel lets the parser read this far and no further.
+/// builds: the host tests' memory images end here, as the kernel's reader does
+/// (`pmem::read_low_memory`).
+#[cfg(test)]
 pub const LOW_MEMORY_END: u64 = 0x10_0000;
 
 /// Physical memory as the parser sees it.

@@ -14,9 +14,10 @@ use core::mem::offset_of;
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use crate::addr::{PAGE_SIZE, PhysAddr};
+use crate::gdt;
 use crate::lapic::{Ipi, Lapic};
 use crate::mp::MAX_CPUS;
-use crate::{cpu, gdt, pit, println, qemu, trap, vm};
+use crate::{cpu, pit, println, qemu, trap, vm};
 
 /// Where the trampoline is copied: a page of low memory (JOS uses the same page).
 pub const TRAMPOLINE_PAGE: PhysAddr = PhysAddr::new(0x7000);
@@ -47,6 +48,12 @@ global_asm!(
     p_stack = const offset_of!(TrampolineParams, stack_top),
     p_entry = const offset_of!(TrampolineParams, entry),
     p_cpu = const offset_of!(TrampolineParams, cpu),
+    // The trampoline's own GDT: entry 1 for 32-bit code, 2 for data, 3 for 64-bit code.
+    code32 = const 1 << 3,
+    data = const 2 << 3,
+    code64 = const 3 << 3,
+    data_descriptor = const gdt::segment(false, 0),
+    code64_descriptor = const gdt::segment(true, 0),
     options(att_syntax)
 );
 

@@ -35,11 +35,11 @@ trampoline_start:
     movl %cr0, %eax
     orl $1, %eax
     movl %eax, %cr0
-    ljmpl $0x08, ${tramp_page} + (trampoline_32 - trampoline_start)
+    ljmpl ${code32}, ${tramp_page} + (trampoline_32 - trampoline_start)
 
     .code32
 trampoline_32:
-    movw $0x10, %ax
+    movw ${data}, %ax
     movw %ax, %ds
     movw %ax, %es
     movw %ax, %ss
@@ -48,7 +48,7 @@ trampoline_32:
     movl ${tramp_page} + {page_size}, %esp
     movl $enter_long_mode, %eax
     call *%eax
-    ljmp $0x18, ${tramp_page} + (trampoline_64 - trampoline_start)
+    ljmp ${code64}, ${tramp_page} + (trampoline_64 - trampoline_start)
 
     .code64
 trampoline_64:
@@ -58,9 +58,9 @@ trampoline_64:
     .p2align 3
 trampoline_gdt:
     .quad 0                         # null
-    .quad 0x00cf9a000000ffff        # 0x08: 32-bit code
-    .quad 0x00cf92000000ffff        # 0x10: data
-    .quad 0x00af9a000000ffff        # 0x18: 64-bit code
+    .quad 0x00cf9a000000ffff        # {code32}: 32-bit code (4 GiB, 32-bit default size)
+    .quad {data_descriptor}         # {data}: data
+    .quad {code64_descriptor}       # {code64}: 64-bit code
 trampoline_gdt_pointer:
     .word trampoline_gdt_pointer - trampoline_gdt - 1
     .long {tramp_page} + (trampoline_gdt - trampoline_start)

@@ -71,5 +71,6 @@ trap_return:
     popq %rcx
     popq %rbx
     popq %rax
-    addq $16, %rsp
+    # Drop the vector number and the error code.
+    addq ${frame_tail}, %rsp
     iretq

@@ -133,6 +133,13 @@ pub fn init(cpu: usize) {
     );
 }
 
+/// The running CPU's state, or `None` before `init` ran on this CPU (its GS base is still 0).
+pub fn try_this() -> Option<ThisCpu<PerCpu>> {
+    // SAFETY: reading the IA32_GS_BASE MSR has no side effects.
+    let base = unsafe { x86::msr::rdmsr(MSR_GS_BASE) };
+    (base != 0).then(this)
+}
+
 /// The running CPU's state. Only valid after `init` ran on this CPU.
 pub fn this() -> ThisCpu<PerCpu> {
     let address: u64;

@@ -76,7 +76,8 @@ trap_return:
     popq %rcx
     popq %rbx
     popq %rax
-    addq $16, %rsp
+    # Drop the vector number and the error code.
+    addq ${frame_tail}, %rsp
     # Back to user mode: give the program its GS base again.
     testb $3, {cs_from_rip}(%rsp)
     jz 2f

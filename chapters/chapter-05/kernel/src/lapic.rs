@@ -17,8 +17,9 @@ use spin::Once;
 use volatile::VolatilePtr;
 
 use crate::addr::{PhysAddr, VirtAddr};
+use crate::pgtable::{Describe, PteFlags};
 use crate::pit;
-use crate::vm;
+use crate::{println, vm};
 
 /// The registers this kernel uses, as byte offsets (SDM Vol. 3A, Table 11-1).
 #[derive(Clone, Copy)]
@@ -68,6 +69,27 @@ static BASE: Once<VirtAddr> = Once::new();
 /// Returns the virtual address.
 pub fn map(pa: PhysAddr) -> VirtAddr {
     *BASE.call_once(|| vm::map_mmio(pa, 4096))
+}
+
+/// Maps the local APIC's registers (at physical `pa`, from the MP table), checks that the
+/// mapping is what device registers need (kernel only, uncached; a user-accessible APIC would
+/// let any program reset another CPU), and sets up the boot CPU's APIC.
+pub fn init_boot_cpu(pa: PhysAddr) -> Lapic {
+    let va = map(pa);
+    let flags = vm::kernel_mapping(va).expect("lapic: registers not mapped");
+    assert!(
+        !flags.contains(PteFlags::USER) && flags.contains(PteFlags::NO_CACHE),
+        "lapic: registers mapped user-accessible or cacheable"
+    );
+    println!(
+        "LAPIC: {:#x} mapped at {:#x} [{}]",
+        pa.as_u64(),
+        va.as_u64(),
+        Describe(flags)
+    );
+    let lapic = Lapic::this_cpu().expect("lapic: registers not mapped");
+    lapic.init();
+    lapic
 }
 
 /// The local APIC of the CPU running this code.

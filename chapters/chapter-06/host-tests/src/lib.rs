@@ -64,6 +64,33 @@ pub mod cpu {
         core::hint::spin_loop();
     }
 
+    /// The ranks of the locks this thread holds.
+    #[cfg(test)]
+    pub fn held_ranks() -> u32 {
+        HELD_RANKS.with(|r| r.get())
+    }
+
+    /// Records the ranks of the locks this thread holds.
+    #[cfg(test)]
+    pub fn set_held_ranks(ranks: u32) {
+        HELD_RANKS.with(|r| r.set(ranks));
+    }
+
+    #[cfg(test)]
+    std::thread_local! {
+        static HELD_RANKS: core::cell::Cell<u32> = const { core::cell::Cell::new(0) };
+    }
+
+    /// Outside the tests nothing runs: no locks are held.
+    #[cfg(not(test))]
+    pub fn held_ranks() -> u32 {
+        0
+    }
+
+    /// Outside the tests nothing runs.
+    #[cfg(not(test))]
+    pub fn set_held_ranks(_ranks: u32) {}
+
     /// Interrupts need no turning off on the host.
     pub struct IrqOff;
 

@@ -7,20 +7,21 @@
 //! front of the free list. Messages follow JOS (`[%08x] new env %08x`, `[%08x] free env %08x`,
 //! with the id of the environment current at the time, or 0 for the kernel).
 
-use abi::layout::{USTACKTOP, UTOP};
+use abi::layout::USTACKTOP;
 use abi::{EnvId, NENV, PushRegs};
 
-use crate::addr::{PAGE_SIZE, PhysAddr, VirtAddr};
+use crate::addr::PhysAddr;
 use crate::cpu;
-use crate::elf::{Elf, ElfError};
+use crate::elf::ElfError;
 use crate::envid::{self, FreeList};
 use crate::gdt::{USER_CS, USER_DS};
+use crate::loader;
 use crate::percpu;
-use crate::pgtable::{self, Memory, NoMemory, PteFlags};
-use crate::pmem::{self, KernelMemory};
+use crate::pgtable::NoMemory;
+use crate::pmem;
 use crate::println;
-use crate::spinlock::{SpinGuard, SpinLock};
-use crate::trap::{self, TrapFrame};
+use crate::spinlock::{Rank, SpinGuard, SpinLock};
+use crate::trapframe::{self, TrapFrame};
 use crate::vm;
 
 /// What an environment is doing.
@@ -119,24 +120,25 @@ impl EnvTable {
 /// lock at the same four places: the boot CPU before it wakes the others (`kmain`), each other
 /// CPU once it is set up (`smp::ap_main`), every entry from user mode (`trap::trap`), and it is
 /// let go just before returning to user mode (`run`) and before a CPU halts (`sched.rs`).
-static KERNEL_LOCK: SpinLock<EnvTable> = SpinLock::new("big kernel lock", EnvTable::new());
+static KERNEL_LOCK: SpinLock<EnvTable> =
+    SpinLock::new("big kernel lock", Rank::BigKernelLock, EnvTable::new());
 
 /// The big kernel lock, held: the proof a function may touch environments. It cannot leave the
 /// CPU that took it (`spinlock.rs`).
 pub type EnvGuard = SpinGuard<'static, EnvTable>;
 
 /// Takes the big kernel lock.
-pub fn lock() -> EnvGuard {
+pub fn lock_kernel() -> EnvGuard {
     KERNEL_LOCK.lock()
 }
 
 /// Whether this CPU holds the big kernel lock.
-pub fn holding_lock() -> bool {
+pub fn holding_kernel_lock() -> bool {
     KERNEL_LOCK.holding()
 }
 
 /// The CPU holding the big kernel lock, if any (for panic messages).
-pub fn lock_holder() -> Option<usize> {
+pub fn kernel_lock_holder() -> Option<usize> {
     KERNEL_LOCK.holder()
 }
 
@@ -259,7 +261,7 @@ impl EnvTable {
     pub fn create(&mut self, binary: &[u8]) -> Result<EnvId, CreateError> {
         let slot = self.alloc(0)?;
         let root = self.envs[slot].root();
-        match pmem::with(|mem| load_program(mem, root, binary)) {
+        match pmem::with(|mem| loader::load_program(mem, root, binary)) {
             Ok(entry) => {
                 let e = &mut self.envs[slot];
                 e.tf.rip = entry;
@@ -304,65 +306,6 @@ impl EnvTable {
     }
 }
 
-/// Loads the ELF program `binary` into the address space `root`, with a one-page stack below
-/// `USTACKTOP`; returns the entry point.
-fn load_program(mem: &mut KernelMemory, root: PhysAddr, binary: &[u8]) -> Result<u64, CreateError> {
-    let elf = Elf::parse(binary).map_err(CreateError::BadProgram)?;
-    for segment in elf.segments() {
-        let s = segment.map_err(CreateError::BadProgram)?;
-        if s.vaddr + s.memsz > UTOP || s.vaddr < PAGE_SIZE {
-            return Err(CreateError::SegmentOutsideUser);
-        }
-        let mut flags = PteFlags::USER;
-        if s.writable {
-            flags |= PteFlags::WRITABLE;
-        }
-        if !s.executable {
-            flags |= PteFlags::NO_EXECUTE;
-        }
-        let bytes = elf.bytes(&s);
-        let first = s.vaddr & !(PAGE_SIZE - 1);
-        for page in (first..s.vaddr + s.memsz).step_by(PAGE_SIZE as usize) {
-            let frame = map_new_page(mem, root, page, flags)?;
-            // Copy the part of the file bytes that falls in this page; the rest stays zero.
-            let lo = page.max(s.vaddr);
-            let hi = (page + PAGE_SIZE).min(s.vaddr + s.filesz);
-            if lo < hi {
-                let src = &bytes[(lo - s.vaddr) as usize..(hi - s.vaddr) as usize];
-                mem.frame(frame)[(lo - page) as usize..(hi - page) as usize].copy_from_slice(src);
-            }
-        }
-    }
-    let stack_flags = PteFlags::USER | PteFlags::WRITABLE | PteFlags::NO_EXECUTE;
-    map_new_page(mem, root, USTACKTOP - PAGE_SIZE, stack_flags)?;
-    Ok(elf.entry)
-}
-
-/// Maps a zeroed page at `va` (or keeps the page already there, for segments sharing a page,
-/// widening its permissions); returns the frame.
-fn map_new_page(
-    mem: &mut KernelMemory,
-    root: PhysAddr,
-    va: u64,
-    flags: PteFlags,
-) -> Result<PhysAddr, CreateError> {
-    let va = VirtAddr::new(va);
-    if let Some(old) = pgtable::lookup(mem, root, va) {
-        let mut merged = old.flags() | flags;
-        if !(old.flags() & flags).contains(PteFlags::NO_EXECUTE) {
-            merged.remove(PteFlags::NO_EXECUTE);
-        }
-        pgtable::insert(mem, root, old.addr(), va, merged)?;
-        return Ok(old.addr());
-    }
-    let frame = mem.alloc_zeroed().ok_or(NoMemory)?;
-    let mapped = pgtable::insert(mem, root, frame, va, flags);
-    // The mapping holds its own reference; drop the allocation's.
-    mem.decref(frame);
-    mapped?;
-    Ok(frame)
-}
-
 /// Runs the environment in `slot` on this CPU: makes it current and running, switches to its
 /// address space, and returns to user mode through its saved frame (JOS's `env_run`).
 pub fn run(mut envs: EnvGuard, slot: usize) -> ! {
@@ -380,5 +323,5 @@ pub fn run(mut envs: EnvGuard, slot: usize) -> ! {
     // The frame is copied to this stack: the table may change once the lock is dropped.
     let frame = e.tf;
     drop(envs);
-    trap::pop_frame(&frame)
+    trapframe::pop_frame(&frame)
 }

@@ -17,6 +17,7 @@ mod envid;
 mod frame;
 mod gdt;
 mod lapic;
+mod loader;
 mod memmap;
 mod mp;
 mod percpu;
@@ -34,13 +35,13 @@ mod spinlock;
 mod syscall;
 mod thiscpu;
 mod trap;
+mod trapframe;
 mod usermem;
 mod vm;
 
 use core::panic::PanicInfo;
 
 use boot::BootInfo;
-use pgtable::PteFlags;
 use qemu::ExitCode;
 
 /// The kernel proper, on the boot CPU, after `boot_main`.
@@ -50,62 +51,12 @@ fn kmain(mut info: BootInfo) -> ! {
     let ram_end = pmem::init(&mut info.memory);
     vm::init(ram_end);
     percpu::init(0);
-    let smp = mp::probe(&|pa: u64, buf: &mut [u8]| {
-        let end = pa.checked_add(buf.len() as u64);
-        if end.is_none_or(|end| end > mp::LOW_MEMORY_END) {
-            return false;
-        }
-        let src = addr::PhysAddr::new(pa).to_virt().as_ptr::<u8>();
-        // SAFETY: the physical-memory window maps all of RAM's extent (`vm::init`), so the whole
-        // first MiB. Reading its RAM and firmware ROM has no side effects, and no other CPU runs
-        // yet that could be writing it.
-        unsafe { core::ptr::copy_nonoverlapping(src, buf.as_mut_ptr(), buf.len()) };
-        true
-    });
-    for note in smp.notes() {
-        println!("SMP: {note}");
-    }
-    // `smp.cpus()` lists the boot CPU first: it is CPU 0.
-    println!("SMP: CPU 0 found {} CPU(s)", smp.cpus().len());
-    let lapic_va = lapic::map(smp.lapic());
-    let flags = vm::kernel_mapping(lapic_va).expect("lapic: registers not mapped");
-    assert!(
-        !flags.contains(PteFlags::USER) && flags.contains(PteFlags::NO_CACHE),
-        "lapic: registers mapped user-accessible or cacheable"
-    );
-    println!(
-        "LAPIC: {:#x} mapped at {:#x} [{}]",
-        smp.lapic().as_u64(),
-        lapic_va.as_u64(),
-        pgtable::Describe(flags)
-    );
-    let lapic = lapic::Lapic::this_cpu().expect("lapic: registers not mapped");
-    lapic.init();
-    // The running CPU is CPU 0. Its APIC, not the table, says what its APIC id is (after a
-    // fallback to one CPU there is no table to ask).
-    let mut apic_ids = [0; mp::MAX_CPUS];
-    for (id, cpu) in apic_ids.iter_mut().zip(smp.cpus()) {
-        *id = cpu.apic_id;
-    }
-    if smp.error().is_none() && apic_ids[0] != lapic.id() {
-        println!(
-            "SMP: the MP table gives the boot CPU APIC id {}, its APIC says {}",
-            apic_ids[0],
-            lapic.id()
-        );
-    }
-    apic_ids[0] = lapic.id();
-    cpu::set_apic_ids(&apic_ids[..smp.cpus().len()]);
-    println!(
-        "LAPIC: CPU {} has APIC id {}, version {:#x}, {} LVT entries",
-        cpu::id(),
-        lapic.id(),
-        lapic.version(),
-        lapic.lvt_entries()
-    );
+    let smp = cpu::find_cpus();
+    let lapic = lapic::init_boot_cpu(smp.lapic());
+    cpu::set_table(&smp, &lapic);
     // The big kernel lock, before any other CPU runs kernel code; `sched::schedule` lets go of it
     // when this CPU enters user mode.
-    let mut envs = env::lock();
+    let mut envs = env::lock_kernel();
     smp::boot_aps();
     println!(
         "Physical memory: {}K available, {} pages free",
@@ -149,7 +100,7 @@ fn panic(info: &PanicInfo) -> ! {
         line,
         info.message()
     ));
-    if let Some(holder) = env::lock_holder() {
+    if let Some(holder) = env::kernel_lock_holder() {
         console::panic_print(format_args!(
             "  (the big kernel lock is held by CPU {holder})\n"
         ));

@@ -98,17 +98,18 @@ boot_entry64:
     .p2align 12
 boot_pml4:
     .quad boot_pdpt_low + {table_rw}          # [0]: identity map of 0..1 GiB
-    .fill 255, 8, 0
+    .fill {physmap_pml4_slot} - 1, 8, 0
     .quad boot_pdpt_low + {table_rw}          # [256]: physical memory window
-    .fill 254, 8, 0
+    .fill {kernel_pml4_slot} - {physmap_pml4_slot} - 1, 8, 0
     .quad boot_pdpt_high + {table_rw}         # [511]: kernel image window
+    .fill 511 - {kernel_pml4_slot}, 8, 0
 boot_pdpt_low:
     .quad boot_pd + {table_rw}
     .fill 511, 8, 0
 boot_pdpt_high:
-    .fill 510, 8, 0
+    .fill {kernel_pdpt_slot}, 8, 0
     .quad boot_pd + {table_rw}                # [510]: KERNEL_VMA = 0xffffffff80000000
-    .quad 0
+    .fill 511 - {kernel_pdpt_slot}, 8, 0
 boot_pd:
     .fill 512, 8, 0
 

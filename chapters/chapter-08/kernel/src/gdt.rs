@@ -28,7 +28,7 @@ pub const fn tss_selector(cpu: usize) -> u16 {
 }
 
 /// A code or data segment descriptor for long mode (SDM Vol. 3A, Figure 3-8).
-const fn segment(code: bool, dpl: u64) -> u64 {
+pub const fn segment(code: bool, dpl: u64) -> u64 {
     let access = 1 << 7 /* present */ | dpl << 5 | 1 << 4 /* code/data */ | 1 << 1 /* r/w */;
     let access = if code { access | 1 << 3 } else { access };
     let flags: u64 = if code {

@@ -9,13 +9,12 @@ use core::mem::size_of;
 
 use core::sync::atomic::{AtomicUsize, Ordering};
 
-use spin::Mutex;
-
 use crate::addr::{PAGE_SIZE, PhysAddr, VirtAddr};
 use crate::frame::{FrameTable, PageInfo};
 use crate::memmap::MemoryMap;
 use crate::pgtable::{Memory, PageTable};
 use crate::println;
+use crate::spinlock::{Rank, SpinLock};
 
 /// Low memory the kernel keeps: the real-mode interrupt table, BIOS data, the EBDA, the VGA
 /// and ROM area, and room for the application processors' start-up code (chapter 3).
@@ -26,7 +25,23 @@ const LOW_MEMORY_END: u64 = 0x10_0000;
 const BOOT_MAPPED: u64 = 1 << 30;
 
 /// The frame table. Every change to any page table or frame count happens with this lock held.
-static FRAMES: Mutex<Option<FrameTable<'static>>> = Mutex::new(None);
+static FRAMES: SpinLock<Option<FrameTable<'static>>> =
+    SpinLock::new("frame table", Rank::Frames, None);
+
+/// Copies the physical memory at `[pa, pa + buf.len())` into `buf`, if all of it lies below
+/// 1 MiB (the MP-table parser's reader, chapter 1). Refuses anything else.
+pub fn read_low_memory(pa: u64, buf: &mut [u8]) -> bool {
+    let end = pa.checked_add(buf.len() as u64);
+    if end.is_none_or(|end| end > LOW_MEMORY_END) {
+        return false;
+    }
+    let src = PhysAddr::new(pa).to_virt().as_ptr::<u8>();
+    // SAFETY: the physical-memory window maps all of RAM's extent (`vm::init`), so the whole
+    // first MiB. Reading its RAM and firmware ROM has no side effects, and no other CPU runs
+    // yet that could be writing it.
+    unsafe { core::ptr::copy_nonoverlapping(src, buf.as_mut_ptr(), buf.len()) };
+    true
+}
 
 /// Builds the frame table from the memory map. Returns the end of RAM.
 pub fn init(map: &mut MemoryMap) -> u64 {

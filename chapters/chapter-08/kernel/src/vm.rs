@@ -8,13 +8,13 @@
 //! simply copy the two top-level entries: the kernel half is shared at the top level only, and
 //! an environment's own tables (slots 0-255) are never shared with anyone.
 
-use spin::Mutex;
 use spin::Once;
 
 use crate::addr::{KERNEL_VMA, MMIO_BASE, MMIO_LIMIT, PAGE_SIZE, PHYSMAP_BASE, PhysAddr, VirtAddr};
 use crate::addr::{KSTACK_GUARD, KSTACK_SIZE, KSTACK_TOP};
 use crate::pgtable::{self, Memory, NoMemory, PteFlags};
 use crate::pmem::{self, KernelMemory};
+use crate::spinlock::{Rank, SpinLock};
 
 /// The PML4 slots that hold the kernel half.
 const KERNEL_SLOTS: [usize; 2] = [256, 511];
@@ -106,7 +106,7 @@ pub fn free_address_space(mem: &mut KernelMemory, root: PhysAddr) {
     mem.decref(root);
 }
 /// The next free address in the MMIO window.
-static MMIO_NEXT: Mutex<u64> = Mutex::new(MMIO_BASE);
+static MMIO_NEXT: SpinLock<u64> = SpinLock::new("MMIO window", Rank::MmioWindow, MMIO_BASE);
 
 /// Maps `size` bytes of device registers at `pa` into the MMIO window: kernel only, cache
 /// disabled and write-through (a device register must see every access, in order, and never a

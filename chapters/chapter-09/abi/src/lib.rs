@@ -152,6 +152,42 @@ pub mod perm {
     pub const COW: u64 = 1 << 11;
 }
 
+/// A page fault's error code (Intel SDM Vol. 3A, 4.7, Figure 4-12): what kind of access
+/// faulted. The CPU pushes it; the kernel prints it and passes it on to a user handler in
+/// [`UTrapframe::err`]. Shown JOS's way: `[user, write, not-present]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageFaultErr(pub u64);
+
+impl PageFaultErr {
+    /// The page was present: the access broke its protection (else the page was missing).
+    pub fn protection(self) -> bool {
+        self.0 & 1 != 0
+    }
+
+    /// The access was a write (else a read).
+    pub fn write(self) -> bool {
+        self.0 & 2 != 0
+    }
+
+    /// The access came from user mode (else from the kernel).
+    pub fn user(self) -> bool {
+        self.0 & 4 != 0
+    }
+}
+
+impl core::fmt::Display for PageFaultErr {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let by = if self.user() { "user" } else { "kernel" };
+        let access = if self.write() { "write" } else { "read" };
+        let why = if self.protection() {
+            "protection"
+        } else {
+            "not-present"
+        };
+        write!(f, "[{by}, {access}, {why}]")
+    }
+}
+
 /// The general registers, in the order the kernel's trap entry pushes them (the last pushed,
 /// `r15`, lies lowest): the first part of the kernel's trap frame, and of a user trap frame.
 #[repr(C)]

@@ -8,10 +8,11 @@
 //! runs out of memory gives back what it took before returning `-NoMem`.
 //!
 //! TLB consistency: changing a mapping that another CPU may hold in its TLB needs that CPU to
-//! flush it (a "shootdown", a later chapter). An environment's mappings are cached only by the
-//! CPU running it (switching address spaces flushes the rest), so these calls refuse to touch
-//! an environment running on another CPU (`-BadEnv`): they change only the caller itself, whose
-//! CPU flushes locally, or a child that is not running, which no TLB holds.
+//! flush it (a "shootdown": an inter-processor interrupt and a wait for the answer), which this
+//! kernel avoids instead. An environment's mappings are cached only by the CPU running it
+//! (switching address spaces flushes the rest), so these calls refuse to touch an environment
+//! running on another CPU (`-BadEnv`): they change only the caller itself, whose CPU flushes
+//! locally, or a child that is not running, which no TLB holds.
 
 use abi::{EnvStatusArg, Error};
 

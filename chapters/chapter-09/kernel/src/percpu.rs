@@ -49,6 +49,8 @@ pub struct PerCpu {
     kernel_stack_top: Cell<u64>,
     /// The slot of the environment this CPU is running.
     pub current_env: Cell<Option<usize>>,
+    /// The ranks of the spinlocks this CPU holds, one bit each (`spinlock.rs`).
+    pub held_ranks: Cell<u32>,
     /// The TSS and I/O bitmap; written before `ltr`, then read by the CPU.
     tss: UnsafeCell<TssWithIoBitmap>,
 }
@@ -65,6 +67,7 @@ impl PerCpu {
             id: Cell::new(0),
             kernel_stack_top: Cell::new(0),
             current_env: Cell::new(None),
+            held_ranks: Cell::new(0),
             tss: UnsafeCell::new(TssWithIoBitmap {
                 tss: Tss::new(),
                 io_bitmap: [0xff; IO_BITMAP_BYTES],
@@ -131,6 +134,13 @@ pub fn init(cpu: usize) {
         stack_top.as_u64(),
         df_stack_top.as_u64()
     );
+}
+
+/// The running CPU's state, or `None` before `init` ran on this CPU (its GS base is still 0).
+pub fn try_this() -> Option<ThisCpu<PerCpu>> {
+    // SAFETY: reading the IA32_GS_BASE MSR has no side effects.
+    let base = unsafe { x86::msr::rdmsr(MSR_GS_BASE) };
+    (base != 0).then(this)
 }
 
 /// The running CPU's state. Only valid after `init` ran on this CPU.

@@ -27,7 +27,8 @@ use crate::env::EnvTable;
 use crate::pgtable::{self, PteFlags};
 use crate::pmem;
 use crate::println;
-use crate::trap::{self, TrapFrame};
+use crate::trap;
+use crate::trapframe::TrapFrame;
 use crate::usermem::{BadAddress, UserRange};
 
 /// Handles a page fault at `va` in user mode by environment `cur`, whose registers are in

@@ -4,8 +4,6 @@
 //! `roundrobin.rs` (JOS's `sched_yield`). A CPU that finds nothing to run halts for good; the
 //! CPU that finds nothing left anywhere (nothing runnable, running or dying) ends the run.
 
-use core::sync::atomic::{AtomicU64, Ordering};
-
 use abi::NENV;
 
 use crate::cpu;
@@ -15,6 +13,7 @@ use crate::println;
 use crate::qemu::{self, ExitCode};
 use crate::roundrobin::{self, SlotState};
 use crate::smp;
+use crate::tsc;
 
 /// Runs the next environment, or ends the run when nothing is runnable.
 pub fn schedule(envs: EnvGuard) -> ! {
@@ -23,27 +22,6 @@ pub fn schedule(envs: EnvGuard) -> ! {
         Some(slot) => env::run(envs, slot),
         None => halt(envs),
     }
-}
-
-/// The time-stamp counter when the first environment was created.
-static START: AtomicU64 = AtomicU64::new(0);
-
-/// Starts the run's clock: the time-stamp counter counts from here. Under QEMU's `-icount`
-/// (deterministic instruction counting, `cargo xtask bench`) the counter advances with the
-/// instructions executed, so the ticks measure work, not the host's load.
-pub fn start_clock() {
-    START.store(rdtsc(), Ordering::Relaxed);
-}
-
-/// Ticks since `start_clock`.
-fn elapsed_ticks() -> u64 {
-    rdtsc().wrapping_sub(START.load(Ordering::Relaxed))
-}
-
-/// Reads the time-stamp counter.
-fn rdtsc() -> u64 {
-    // SAFETY: `rdtsc` only reads the counter (CR4.TSD is clear, and this is ring 0).
-    unsafe { core::arch::x86_64::_rdtsc() }
 }
 
 /// What the round-robin rule needs to know of an environment.
@@ -76,7 +54,7 @@ fn halt(envs: EnvGuard) -> ! {
     pmem::report_leaks();
     println!(
         "kernel: the environments ran for {} TSC ticks",
-        elapsed_ticks()
+        tsc::elapsed_ticks()
     );
     println!("No runnable environments in the system!");
     qemu::exit(ExitCode::Success)

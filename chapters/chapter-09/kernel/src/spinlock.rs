@@ -18,6 +18,12 @@
 //! forever on that CPU, so `lock` first turns interrupts off (`cpu::IrqOff`) and the guard turns
 //! them back on, as they were, after releasing the lock.
 //!
+//! The lock order is [`Rank`]: a CPU holding a lock may take only locks of a later rank. Two
+//! CPUs that took two locks in opposite orders could each wait for the other forever; with one
+//! order, that cannot happen. Every lock has its rank, each CPU keeps the ranks it holds, and
+//! taking a lock out of order panics with both locks' names, so an ordering mistake is found by
+//! the first run that makes it, not by a hang that needs the unlucky timing.
+//!
 //! Compiled on the host too (with a stand-in `cpu` module), for the unit tests and the
 //! trybuild tests of the type rules.
 
@@ -28,12 +34,36 @@ use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 use crate::cpu;
 
+/// The lock order, outermost first: a CPU that holds a lock may take only locks of a later
+/// rank. (The console's lock is not a `SpinLock`, see `console.rs`; it is always innermost.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rank {
+    /// The big kernel lock (`env.rs`): taken on entry to the kernel, before anything else.
+    BigKernelLock,
+    /// The MMIO window's next free address (`vm.rs`); mapping device registers needs frames.
+    MmioWindow,
+    /// The frame table (`pmem.rs`): page tables and frame counts, taken last.
+    Frames,
+}
+
+impl Rank {
+    /// The ranks, in order.
+    const ALL: [Rank; 3] = [Rank::BigKernelLock, Rank::MmioWindow, Rank::Frames];
+
+    /// This rank's bit in a CPU's set of held ranks.
+    fn bit(self) -> u32 {
+        1 << self as u32
+    }
+}
+
 /// The holder of a free lock.
 const FREE: usize = usize::MAX;
 
 /// A spinlock owning a `T`.
 pub struct SpinLock<T> {
     name: &'static str,
+    /// Its place in the lock order.
+    rank: Rank,
     /// The next ticket to hand out.
     next_ticket: AtomicU32,
     /// The ticket being served: its owner holds the lock.
@@ -56,10 +86,11 @@ pub struct SpinGuard<'a, T> {
 }
 
 impl<T> SpinLock<T> {
-    /// A free lock called `name` around `data`.
-    pub const fn new(name: &'static str, data: T) -> SpinLock<T> {
+    /// A free lock called `name`, of rank `rank`, around `data`.
+    pub const fn new(name: &'static str, rank: Rank, data: T) -> SpinLock<T> {
         SpinLock {
             name,
+            rank,
             next_ticket: AtomicU32::new(0),
             serving: AtomicU32::new(0),
             holder: AtomicUsize::new(FREE),
@@ -67,7 +98,8 @@ impl<T> SpinLock<T> {
         }
     }
 
-    /// Takes the lock, waiting for its turn. Panics if this CPU holds it already.
+    /// Takes the lock, waiting for its turn. Panics if this CPU holds it already, or holds a
+    /// lock that comes after it in the lock order.
     pub fn lock(&self) -> SpinGuard<'_, T> {
         let irq = cpu::IrqOff::disable();
         let me = cpu::id();
@@ -77,15 +109,33 @@ impl<T> SpinLock<T> {
                 self.name
             );
         }
+        self.check_order();
         let ticket = self.next_ticket.fetch_add(1, Ordering::Relaxed);
         while self.serving.load(Ordering::Acquire) != ticket {
             cpu::relax();
         }
         self.holder.store(me, Ordering::Relaxed);
+        cpu::set_held_ranks(cpu::held_ranks() | self.rank.bit());
         SpinGuard {
             lock: self,
             _irq: irq,
             _stays_here: PhantomData,
+        }
+    }
+
+    /// Panics if this CPU holds a lock of this lock's rank or a later one.
+    fn check_order(&self) {
+        let held = cpu::held_ranks();
+        if let Some(later) = Rank::ALL[self.rank as usize..]
+            .iter()
+            .find(|r| held & r.bit() != 0)
+        {
+            panic!(
+                "spinlock {}: lock order: taken while CPU {} holds a {later:?} lock (the order is {:?})",
+                self.name,
+                cpu::id(),
+                Rank::ALL
+            );
         }
     }
 
@@ -125,6 +175,7 @@ impl<T> Drop for SpinGuard<'_, T> {
             self.lock.name
         );
         self.lock.holder.store(FREE, Ordering::Relaxed);
+        cpu::set_held_ranks(cpu::held_ranks() & !self.lock.rank.bit());
         self.lock.serving.fetch_add(1, Ordering::Release);
     }
 }
@@ -136,7 +187,7 @@ mod tests {
 
     #[test]
     fn excludes_other_cpus() {
-        let lock = Arc::new(SpinLock::new("counter", 0u64));
+        let lock = Arc::new(SpinLock::new("counter", Rank::Frames, 0u64));
         let threads: Vec<_> = (0..4)
             .map(|_| {
                 let lock = Arc::clone(&lock);
@@ -155,7 +206,7 @@ mod tests {
 
     #[test]
     fn knows_its_holder() {
-        let lock = SpinLock::new("x", ());
+        let lock = SpinLock::new("x", Rank::Frames, ());
         assert_eq!(lock.holder(), None);
         let guard = lock.lock();
         assert!(lock.holding());
@@ -167,8 +218,39 @@ mod tests {
     #[test]
     #[should_panic(expected = "spinlock big: CPU")]
     fn taking_it_twice_on_one_cpu_panics() {
-        let lock = SpinLock::new("big", ());
+        let lock = SpinLock::new("big", Rank::BigKernelLock, ());
         let _a = lock.lock();
         let _b = lock.lock();
+    }
+
+    #[test]
+    fn locks_in_order_are_fine() {
+        let outer = SpinLock::new("outer", Rank::BigKernelLock, ());
+        let inner = SpinLock::new("inner", Rank::Frames, ());
+        let a = outer.lock();
+        let b = inner.lock();
+        drop(b);
+        drop(a);
+        // Released: the inner one may now be taken on its own, and the outer after it is let go.
+        drop(inner.lock());
+        drop(outer.lock());
+    }
+
+    #[test]
+    #[should_panic(expected = "spinlock outer: lock order: taken while CPU")]
+    fn taking_locks_out_of_order_panics() {
+        let outer = SpinLock::new("outer", Rank::BigKernelLock, ());
+        let inner = SpinLock::new("inner", Rank::Frames, ());
+        let _b = inner.lock();
+        let _a = outer.lock();
+    }
+
+    #[test]
+    #[should_panic(expected = "holds a Frames lock")]
+    fn two_locks_of_one_rank_panic() {
+        let one = SpinLock::new("one", Rank::Frames, ());
+        let two = SpinLock::new("two", Rank::Frames, ());
+        let _a = one.lock();
+        let _b = two.lock();
     }
 }
