@@ -1,9 +1,9 @@
 //! Which CPU is this?
+//!
 // @{ 0..2
 //- //! With one CPU, always CPU 0; chapter 2 asks the local APIC instead.
 // @}
 // @{ 2 cpu_doc
-//!
 //! Each CPU's local APIC knows its APIC id; the MP table (chapter 1) lists the APIC ids of the
 //! CPUs the kernel runs, in the order that gives each its CPU number. APIC ids need not be
 //! 0, 1, 2...: firmware may number them 0, 2, 4... or leave gaps, so the kernel never uses an

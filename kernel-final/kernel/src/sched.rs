@@ -1,10 +1,10 @@
 //! Choosing what runs next.
+//!
 // @{ 0..6
 //- //! With one CPU and no `sys_yield` yet, the rule is simple: run the first runnable environment
 //- //! in the table; when there is none, the run is over.
 // @}
 // @{ 6 sched_doc
-//!
 //! Every CPU runs environments now, and picks the next one by the round-robin rule of
 //! `roundrobin.rs` (JOS's `sched_yield`). A CPU that finds nothing to run halts for good; the
 //! CPU that finds nothing left anywhere (nothing runnable, running or dying) ends the run.
