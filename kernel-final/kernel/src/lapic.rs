@@ -19,9 +19,7 @@ use spin::Once;
 use volatile::VolatilePtr;
 
 use crate::addr::{PhysAddr, VirtAddr};
-// @{ 3 hidden
-use crate::pit;
-// @}
+use crate::pit; // @3 hidden
 use crate::vm;
 // @}
 

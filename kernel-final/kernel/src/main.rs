@@ -8,9 +8,7 @@
 #![no_main]
 
 mod addr;
-// @{ 7 hidden
-mod argcheck;
-// @}
+mod argcheck; // @7 hidden
 mod boot;
 mod console;
 mod cpu;
@@ -22,75 +20,47 @@ mod env;
 mod envid;
 mod frame;
 mod gdt;
-// @{ 2 hidden
-mod lapic;
-// @}
+mod lapic; // @2 hidden
 mod memmap;
-// @{ 1 hidden
-mod mp;
-// @}
-// @{ 4 hidden
-mod percpu;
-// @}
-// @{ 8 hidden
-mod pgfault;
-// @}
+mod mp; // @1 hidden
+mod percpu; // @4 hidden
+mod pgfault; // @8 hidden
 mod pgtable;
 mod pic;
-// @{ 3 hidden
-mod pit;
-// @}
+mod pit; // @3 hidden
 mod pmem;
 mod programs;
 mod qemu;
 mod sched;
-// @{ 4 hidden
-mod selftest;
-// @}
-// @{ 3 hidden
-mod smp;
-// @}
+mod selftest; // @4 hidden
+mod smp; // @3 hidden
 // @{ 6 hidden
 mod roundrobin;
 // @}
-// @{ 5 hidden
-mod spinlock;
-// @}
+mod spinlock; // @5 hidden
 mod syscall;
-// @{ 4 hidden
-mod thiscpu;
-// @}
+mod thiscpu; // @4 hidden
 mod trap;
 mod usermem;
 mod vm;
 
 use core::panic::PanicInfo;
 
-// @{ 0..4 hidden
-//- use boot::{BOOT_STACK, BootInfo};
-// @}
-// @{ 4 hidden
-use boot::BootInfo;
-// @}
-// @{ 2 hidden
-use pgtable::PteFlags;
-// @}
+//- use boot::{BOOT_STACK, BootInfo}; // @0..4 hidden
+use boot::BootInfo; // @4 hidden
+use pgtable::PteFlags; // @2 hidden
 use qemu::ExitCode;
 
 // @{ kmain
 /// The kernel proper, on the boot CPU, after `boot_main`.
 fn kmain(mut info: BootInfo) -> ! {
     // @{ percpu_bsp
-    // @{ 0..4
-    //- gdt::init(BOOT_STACK.top());
-    // @}
+    //- gdt::init(BOOT_STACK.top()); // @0..4
     trap::init();
     pic::init();
     let ram_end = pmem::init(&mut info.memory);
     vm::init(ram_end);
-    // @{ 4
-    percpu::init(0);
-    // @}
+    percpu::init(0); // @4
     // @} percpu_bsp
     // @{ 1 mp_probe
     let smp = mp::probe(&|pa: u64, buf: &mut [u8]| {
@@ -155,9 +125,7 @@ fn kmain(mut info: BootInfo) -> ! {
     // when this CPU enters user mode.
     let mut envs = env::lock();
     // @}
-    // @{ 3 boot_aps
-    smp::boot_aps();
-    // @}
+    smp::boot_aps(); // @3 boot_aps
     println!(
         "Physical memory: {}K available, {} pages free",
         ram_end / 1024,
@@ -165,9 +133,7 @@ fn kmain(mut info: BootInfo) -> ! {
     );
 
     let cmdline = core::str::from_utf8(info.cmdline()).unwrap_or("");
-    // @{ 0..5
-    //- let mut envs = env::lock();
-    // @}
+    //- let mut envs = env::lock(); // @0..5
     // @} bsp_lock
     // @{ selftest_option
     // @{ 4
@@ -178,12 +144,8 @@ fn kmain(mut info: BootInfo) -> ! {
         selftest::kstack_overflow();
     }
     // @}
-    // @{ 7 baseline
-    pmem::set_baseline();
-    // @}
-    // @{ 9 start_clock
-    sched::start_clock();
-    // @}
+    pmem::set_baseline(); // @7 baseline
+    sched::start_clock(); // @9 start_clock
     // @{ 0..4
     //- for name in cmdline.split_whitespace() {
     // @}
@@ -214,9 +176,7 @@ fn panic(info: &PanicInfo) -> ! {
     let (file, line) = info.location().map_or(("?", 0), |l| (l.file(), l.line()));
     console::panic_print(format_args!(
         "kernel panic on CPU {} at {}:{}: {}\n",
-        // @{ 0..2
-        //- cpu::id(),
-        // @}
+        //- cpu::id(), // @0..2
         // @{ 2 panic_cpu
         // Not `cpu::id()`, which panics itself on an unknown APIC id.
         cpu::Number(cpu::try_id()),

@@ -17,9 +17,7 @@ use crate::addr::{PAGE_SIZE, PhysAddr, VirtAddr};
 use crate::frame::{FrameTable, PageInfo};
 use crate::memmap::MemoryMap;
 use crate::pgtable::{Memory, PageTable};
-// @{ 7 hidden
-use crate::println;
-// @}
+use crate::println; // @7 hidden
 
 /// Low memory the kernel keeps: the real-mode interrupt table, BIOS data, the EBDA, the VGA
 /// and ROM area, and room for the application processors' start-up code (chapter 3).

@@ -8,29 +8,15 @@
 //! simply copy the two top-level entries: the kernel half is shared at the top level only, and
 //! an environment's own tables (slots 0-255) are never shared with anyone.
 
-// @{ 2 hidden
-use spin::Mutex;
-// @}
+use spin::Mutex; // @2 hidden
 use spin::Once;
 
-// @{ hidden
-// @{ 0..2
-//- use crate::addr::{KERNEL_VMA, PAGE_SIZE, PHYSMAP_BASE, PhysAddr, VirtAddr};
-// @}
-// @}
-// @{ 2 hidden
-use crate::addr::{KERNEL_VMA, MMIO_BASE, MMIO_LIMIT, PAGE_SIZE, PHYSMAP_BASE, PhysAddr, VirtAddr};
-// @}
-// @{ 3 hidden
-use crate::addr::{KSTACK_GUARD, KSTACK_SIZE, KSTACK_TOP};
-// @}
+//- use crate::addr::{KERNEL_VMA, PAGE_SIZE, PHYSMAP_BASE, PhysAddr, VirtAddr}; // @0..2 hidden
+use crate::addr::{KERNEL_VMA, MMIO_BASE, MMIO_LIMIT, PAGE_SIZE, PHYSMAP_BASE, PhysAddr, VirtAddr}; // @2 hidden
+use crate::addr::{KSTACK_GUARD, KSTACK_SIZE, KSTACK_TOP}; // @3 hidden
 // @{ vm_uses_pte
-// @{ 0..9
-//- use crate::pgtable::{self, Memory, NoMemory, PteFlags};
-// @}
-// @{ 9 hidden
-use crate::pgtable::{self, Memory, NoMemory, Pte, PteFlags};
-// @}
+//- use crate::pgtable::{self, Memory, NoMemory, PteFlags}; // @0..9
+use crate::pgtable::{self, Memory, NoMemory, Pte, PteFlags}; // @9 hidden
 // @} vm_uses_pte
 use crate::pmem::{self, KernelMemory};
 
