@@ -360,8 +360,8 @@ fn where_rustfmt_moves_comments() {
         format("use b; // @3\nuse a; // @2\n").unwrap(),
         "use a;\nuse b; // @3 // @2\n"
     );
-    // A comment line right after a list item (argument, field, element) that has no trailing
-    // comment becomes that item's trailing comment (markers on their own lines too).
+    // A comment line right after an argument (or array element) that has no trailing comment
+    // becomes that item's trailing comment (markers on their own lines too).
     assert_eq!(
         format("fn f() {\n    g(\n        a,\n        //- b(), // @0..2\n        c,\n    );\n}\n")
             .unwrap(),
