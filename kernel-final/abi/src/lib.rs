@@ -65,9 +65,7 @@ impl Syscall {
         Syscall::PageMap,
         Syscall::PageUnmap,
         // @}
-        // @{ 8 hidden
-        Syscall::EnvSetPgfaultUpcall,
-        // @}
+        Syscall::EnvSetPgfaultUpcall, // @8 hidden
     ];
 
     /// The system call with number `n`, if there is one.

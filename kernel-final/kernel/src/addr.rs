@@ -10,9 +10,7 @@
 //! ```text
 //!  0xffff_ffff_ffff_ffff
 //!  0xffff_ffff_8000_0000  KERNEL_VMA: the kernel image, linked at KERNEL_VMA + physical address
-// @{ 2 mmio_window_diagram
-//!  0xffff_ffff_7000_0000  MMIO_BASE: device registers (the local APIC), uncached, kernel only
-// @}
+//!  0xffff_ffff_7000_0000  MMIO_BASE: device registers (the local APIC), uncached, kernel only // @2 mmio_window_diagram
 // @{ 3 kernel_stacks_diagram
 //!  0xffff_ffff_7000_0000  KSTACK_TOP: per-CPU kernel stacks grow down from here, each with an
 //!                         unmapped guard page below it

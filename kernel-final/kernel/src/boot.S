@@ -66,9 +66,7 @@ boot_entry32:
     # supervisor write protection. The CPU is then in long mode's 32-bit compatibility mode,
     # still running this code at its physical address (boot_pml4 maps low memory one to one),
     # and returns. Clobbers eax, ecx, edx.
-    # @{{ 3 hidden
-    .global enter_long_mode         # application processors come through here too
-    # @}}
+    .global enter_long_mode         # application processors come through here too # @3 hidden
 enter_long_mode:
     movl %cr4, %eax
     orl ${cr4_pae}, %eax

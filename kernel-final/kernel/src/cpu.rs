@@ -1,9 +1,7 @@
 //! Which CPU is this?
-// @{ 0..2
-//- //! With one CPU, always CPU 0; chapter 2 asks the local APIC instead.
-// @}
-// @{ 2 cpu_doc
 //!
+//- //! With one CPU, always CPU 0; chapter 2 asks the local APIC instead. // @0..2
+// @{ 2 cpu_doc
 //! Each CPU's local APIC knows its APIC id; the MP table (chapter 1) lists the APIC ids of the
 //! CPUs the kernel runs, in the order that gives each its CPU number. APIC ids need not be
 //! 0, 1, 2...: firmware may number them 0, 2, 4... or leave gaps, so the kernel never uses an
@@ -14,18 +12,14 @@
 //! It also knows whether this CPU takes interrupts: [`IrqOff`] turns them off for as long as it
 //! lives (spinlocks hold one).
 // @}
-// @{ 0..5
-//- #![deny(unsafe_code)]
-// @}
+//- #![deny(unsafe_code)] // @0..5
 
 // @{ 1 hidden
 use crate::mp;
 use crate::pmem;
 use crate::println;
 // @}
-// @{ 4 hidden
-use crate::percpu;
-// @}
+use crate::percpu; // @4 hidden
 // @{ 2 hidden
 use crate::lapic::Lapic;
 use crate::mp::MAX_CPUS;
@@ -125,12 +119,8 @@ pub fn try_id() -> Option<usize> {
 
 /// The index of the CPU running this code.
 pub fn id() -> usize {
-    // @{ 0..2
-    //- 0
-    // @}
-    // @{ 2 cpu_id
-    try_id().expect("cpu: this CPU's APIC id is not in the CPU table")
-    // @}
+    //- 0 // @0..2
+    try_id().expect("cpu: this CPU's APIC id is not in the CPU table") // @2 cpu_id
 }
 // @{ 5 held_ranks
 

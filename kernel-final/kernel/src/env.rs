@@ -9,9 +9,7 @@
 
 use abi::layout::USTACKTOP;
 use abi::{EnvId, NENV, PushRegs};
-// @{ 0..5 hidden
-//- use spin::{Mutex, MutexGuard};
-// @}
+//- use spin::{Mutex, MutexGuard}; // @0..5 hidden
 
 use crate::addr::PhysAddr;
 use crate::cpu;
@@ -25,9 +23,7 @@ use crate::percpu;
 // @}
 use crate::pmem;
 use crate::println;
-// @{ 5 hidden
-use crate::spinlock::{Rank, SpinGuard, SpinLock};
-// @}
+use crate::spinlock::{Rank, SpinGuard, SpinLock}; // @5 hidden
 use crate::trapframe::{self, TrapFrame};
 use crate::vm;
 
@@ -104,9 +100,7 @@ impl Env {
         status: EnvStatus::Free,
         root: None,
         runs: 0,
-        // @{ 8 hidden
-        pgfault_upcall: 0,
-        // @}
+        pgfault_upcall: 0, // @8 hidden
     };
 
     /// Its address space; panics for a free slot, which has none.
@@ -133,9 +127,7 @@ impl EnvTable {
         EnvTable {
             envs: [const { Env::FREE }; NENV],
             free: FreeList::new(),
-            // @{ 0..4
-            //- current: None,
-            // @}
+            //- current: None, // @0..4
         }
     }
 }
@@ -217,22 +209,14 @@ impl EnvTable {
     // @{ current_env
     /// The slot this CPU is running, if any.
     pub fn current(&self) -> Option<usize> {
-        // @{ 0..4
-        //- self.current
-        // @}
-        // @{ 4
-        percpu::this().current_env.get()
-        // @}
+        //- self.current // @0..4
+        percpu::this().current_env.get() // @4
     }
 
     /// Makes `slot` the one this CPU is running.
     fn set_current(&mut self, slot: Option<usize>) {
-        // @{ 0..4
-        //- self.current = slot;
-        // @}
-        // @{ 4
-        percpu::this().current_env.set(slot);
-        // @}
+        //- self.current = slot; // @0..4
+        percpu::this().current_env.set(slot); // @4
     }
     // @} current_env
 
@@ -270,9 +254,7 @@ impl EnvTable {
         }
         let slot = envid::index_of(id);
         let e = &self.envs[slot];
-        // @{ 0..6
-        //- if e.status == EnvStatus::Free || e.id != id {
-        // @}
+        //- if e.status == EnvStatus::Free || e.id != id { // @0..6
         // @{ 6 lookup_dying
         // A dying environment is as good as gone: nothing may act on it any more (a second
         // destroy would free it under the CPU still running it).
@@ -305,9 +287,7 @@ impl EnvTable {
         e.status = EnvStatus::NotRunnable;
         e.root = Some(root);
         e.runs = 0;
-        // @{ 8 hidden
-        e.pgfault_upcall = 0;
-        // @}
+        e.pgfault_upcall = 0; // @8 hidden
         e.tf = TrapFrame {
             cs: u64::from(USER_CS),
             ss: u64::from(USER_DS),

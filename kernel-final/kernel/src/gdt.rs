@@ -9,9 +9,7 @@
 //! segment register faults with error code 0x28.
 
 use core::arch::asm;
-// @{ 0..4 hidden
-//- use core::cell::UnsafeCell;
-// @}
+//- use core::cell::UnsafeCell; // @0..4 hidden
 use core::sync::atomic::{AtomicU64, Ordering};
 // @{ 4 hidden
 

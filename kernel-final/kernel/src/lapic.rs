@@ -20,9 +20,7 @@ use volatile::VolatilePtr;
 
 use crate::addr::{PhysAddr, VirtAddr};
 use crate::pgtable::{Describe, PteFlags};
-// @{ 3 hidden
-use crate::pit;
-// @}
+use crate::pit; // @3 hidden
 use crate::{println, vm};
 // @}
 

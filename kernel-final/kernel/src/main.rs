@@ -8,9 +8,7 @@
 #![no_main]
 
 mod addr;
-// @{ 7 hidden
-mod argcheck;
-// @}
+mod argcheck; // @7 hidden
 mod boot;
 mod console;
 mod cpu;
@@ -22,81 +20,51 @@ mod env;
 mod envid;
 mod frame;
 mod gdt;
-// @{ 2 hidden
-mod lapic;
-// @}
+mod lapic; // @2 hidden
 mod loader;
 mod memmap;
-// @{ 1 hidden
-mod mp;
-// @}
-// @{ 4 hidden
-mod percpu;
-// @}
-// @{ 8 hidden
-mod pgfault;
-// @}
+mod mp; // @1 hidden
+mod percpu; // @4 hidden
+mod pgfault; // @8 hidden
 mod pgtable;
 mod pic;
-// @{ 3 hidden
-mod pit;
-// @}
+mod pit; // @3 hidden
 mod pmem;
 mod programs;
 mod qemu;
 mod sched;
-// @{ 4 hidden
-mod selftest;
-// @}
-// @{ 3 hidden
-mod smp;
-// @}
+mod selftest; // @4 hidden
+mod smp; // @3 hidden
 // @{ 6 hidden
 mod roundrobin;
 // @}
-// @{ 5 hidden
-mod spinlock;
-// @}
+mod spinlock; // @5 hidden
 mod syscall;
-// @{ 4 hidden
-mod thiscpu;
-// @}
+mod thiscpu; // @4 hidden
 mod trap;
 mod trapframe;
-// @{ 9 hidden
-mod tsc;
-// @}
+mod tsc; // @9 hidden
 mod usermem;
 mod vm;
 
 use core::panic::PanicInfo;
 
-// @{ 0..4 hidden
-//- use boot::{BOOT_STACK, BootInfo};
-// @}
-// @{ 4 hidden
-use boot::BootInfo;
-// @}
+//- use boot::{BOOT_STACK, BootInfo}; // @0..4 hidden
+use boot::BootInfo; // @4 hidden
 use qemu::ExitCode;
 
 // @{ kmain
 /// The kernel proper, on the boot CPU, after `boot_main`.
 fn kmain(mut info: BootInfo) -> ! {
     // @{ percpu_bsp
-    // @{ 0..4
-    //- gdt::init(BOOT_STACK.top());
-    // @}
+    //- gdt::init(BOOT_STACK.top()); // @0..4
     trap::init();
     pic::init();
     let ram_end = pmem::init(&mut info.memory);
     vm::init(ram_end);
-    // @{ 4
-    percpu::init(0);
-    // @}
+    percpu::init(0); // @4
     // @} percpu_bsp
-    // @{ 1..2 find_cpus
-    //- cpu::find_cpus();
-    // @}
+    //- cpu::find_cpus(); // @1..2 find_cpus
     // @{ 2 lapic_setup
     let smp = cpu::find_cpus();
     let lapic = lapic::init_boot_cpu(smp.lapic());
@@ -108,9 +76,7 @@ fn kmain(mut info: BootInfo) -> ! {
     // when this CPU enters user mode.
     let mut envs = env::lock_kernel();
     // @}
-    // @{ 3 boot_aps
-    smp::boot_aps();
-    // @}
+    smp::boot_aps(); // @3 boot_aps
     println!(
         "Physical memory: {}K available, {} pages free",
         ram_end / 1024,
@@ -118,9 +84,7 @@ fn kmain(mut info: BootInfo) -> ! {
     );
 
     let cmdline = core::str::from_utf8(info.cmdline()).unwrap_or("");
-    // @{ 0..5
-    //- let mut envs = env::lock_kernel();
-    // @}
+    //- let mut envs = env::lock_kernel(); // @0..5
     // @} bsp_lock
     // @{ selftest_option
     // @{ 4
@@ -131,12 +95,8 @@ fn kmain(mut info: BootInfo) -> ! {
         selftest::kstack_overflow();
     }
     // @}
-    // @{ 7 baseline
-    pmem::set_baseline();
-    // @}
-    // @{ 9 start_clock
-    tsc::start_clock();
-    // @}
+    pmem::set_baseline(); // @7 baseline
+    tsc::start_clock(); // @9 start_clock
     // @{ 0..4
     //- for name in cmdline.split_whitespace() {
     // @}
@@ -167,9 +127,7 @@ fn panic(info: &PanicInfo) -> ! {
     let (file, line) = info.location().map_or(("?", 0), |l| (l.file(), l.line()));
     console::panic_print(format_args!(
         "kernel panic on CPU {} at {}:{}: {}\n",
-        // @{ 0..2
-        //- cpu::id(),
-        // @}
+        //- cpu::id(), // @0..2
         // @{ 2 panic_cpu
         // Not `cpu::id()`, which panics itself on an unknown APIC id.
         cpu::Number(cpu::try_id()),

@@ -77,9 +77,7 @@ impl PerCpu {
             id: Cell::new(0),
             kernel_stack_top: Cell::new(0),
             current_env: Cell::new(None),
-            // @{ 5 hidden
-            held_ranks: Cell::new(0),
-            // @}
+            held_ranks: Cell::new(0), // @5 hidden
             tss: UnsafeCell::new(TssWithIoBitmap {
                 tss: Tss::new(),
                 io_bitmap: [0xff; IO_BITMAP_BYTES],

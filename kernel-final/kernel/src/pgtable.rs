@@ -193,9 +193,7 @@ pub fn insert<M: Memory>(
 }
 
 /// Unmaps `va` if it is mapped, dropping the mapping's reference. Returns the old entry.
-// @{ 0..7
-//- #[allow(dead_code, reason = "first used by sys_page_unmap (chapter 7)")]
-// @}
+//- #[allow(dead_code, reason = "first used by sys_page_unmap (chapter 7)")] // @0..7
 pub fn remove<M: Memory>(mem: &mut M, root: PhysAddr, va: VirtAddr) -> Option<Pte> {
     let (table, index) = walk(mem, root, va, false).ok()??;
     let old = mem.table(table).entries[index];

@@ -19,9 +19,7 @@ use crate::addr::{PAGE_SIZE, PhysAddr, VirtAddr};
 use crate::frame::{FrameTable, PageInfo};
 use crate::memmap::MemoryMap;
 use crate::pgtable::{Memory, PageTable};
-// @{ 5 hidden
-use crate::spinlock::{Rank, SpinLock};
-// @}
+use crate::spinlock::{Rank, SpinLock}; // @5 hidden
 // @{ 7 hidden
 use crate::println;
 // @}
@@ -35,9 +33,7 @@ const LOW_MEMORY_END: u64 = 0x10_0000;
 const BOOT_MAPPED: u64 = 1 << 30;
 
 /// The frame table. Every change to any page table or frame count happens with this lock held.
-// @{ 0..5
-//- static FRAMES: Mutex<Option<FrameTable<'static>>> = Mutex::new(None);
-// @}
+//- static FRAMES: Mutex<Option<FrameTable<'static>>> = Mutex::new(None); // @0..5
 // @{ 5 frames_lock
 static FRAMES: SpinLock<Option<FrameTable<'static>>> =
     SpinLock::new("frame table", Rank::Frames, None);

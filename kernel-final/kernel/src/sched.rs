@@ -1,10 +1,10 @@
 //! Choosing what runs next.
+//!
 // @{ 0..6
 //- //! With one CPU and no `sys_yield` yet, the rule is simple: run the first runnable environment
 //- //! in the table; when there is none, the run is over.
 // @}
 // @{ 6 sched_doc
-//!
 //! Every CPU runs environments now, and picks the next one by the round-robin rule of
 //! `roundrobin.rs` (JOS's `sched_yield`). A CPU that finds nothing to run halts for good; the
 //! CPU that finds nothing left anywhere (nothing runnable, running or dying) ends the run.
@@ -16,27 +16,15 @@ use abi::NENV;
 
 use crate::cpu;
 // @}
-// @{ 0..6
-//- use crate::env::{self, EnvGuard, EnvStatus};
-// @}
-// @{ 6 hidden
-use crate::env::{self, Env, EnvGuard, EnvStatus};
-// @}
-// @{ 7 hidden
-use crate::pmem;
-// @}
+//- use crate::env::{self, EnvGuard, EnvStatus}; // @0..6
+use crate::env::{self, Env, EnvGuard, EnvStatus}; // @6 hidden
+use crate::pmem; // @7 hidden
 use crate::println;
 use crate::qemu::{self, ExitCode};
-// @{ 6 hidden
-use crate::roundrobin::{self, SlotState};
-// @}
-// @{ 9 hidden
-use crate::tsc;
-// @}
+use crate::roundrobin::{self, SlotState}; // @6 hidden
+use crate::tsc; // @9 hidden
 // @} sched_uses
-// @{ 5 hidden
-use crate::smp;
-// @}
+use crate::smp; // @5 hidden
 
 // @{ schedule
 /// Runs the next environment, or ends the run when nothing is runnable.
@@ -47,9 +35,7 @@ pub fn schedule(envs: EnvGuard) -> ! {
     //-     .find(|(_, e)| e.status == EnvStatus::Runnable)
     //-     .map(|(i, _)| i);
     // @}
-    // @{ 6 sched_pick
-    let next = roundrobin::pick_next(NENV, |s| slot_state(envs.get(s)), envs.current(), cpu::id());
-    // @}
+    let next = roundrobin::pick_next(NENV, |s| slot_state(envs.get(s)), envs.current(), cpu::id()); // @6 sched_pick
     match next {
         Some(slot) => env::run(envs, slot),
         // @{ 0..5
@@ -58,9 +44,7 @@ pub fn schedule(envs: EnvGuard) -> ! {
         //-     qemu::exit(ExitCode::Success)
         //- }
         // @}
-        // @{ 5 sched_halt_call
-        None => halt(envs),
-        // @}
+        None => halt(envs), // @5 sched_halt_call
     }
 }
 // @{ 6 slot_state
@@ -96,9 +80,7 @@ fn halt(envs: EnvGuard) -> ! {
     // @}
     drop(envs);
     smp::wait_for_others_to_halt();
-    // @{ 7 report_leaks
-    pmem::report_leaks();
-    // @}
+    pmem::report_leaks(); // @7 report_leaks
     // @{ 9 report_time
     println!(
         "kernel: the environments ran for {} TSC ticks",

@@ -19,20 +19,12 @@ use crate::addr::{PAGE_SIZE, PhysAddr};
 use crate::gdt;
 use crate::lapic::{Ipi, Lapic};
 use crate::mp::MAX_CPUS;
-// @{ 3..4 hidden
-//- use crate::{cpu, pit, println, qemu, trap, vm};
-// @}
+//- use crate::{cpu, pit, println, qemu, trap, vm}; // @3..4 hidden
 // @} smp_intro
-// @{ 4..5 hidden
-//- use crate::{cpu, percpu, pit, println, qemu, trap, vm};
-// @}
+//- use crate::{cpu, percpu, pit, println, qemu, trap, vm}; // @4..5 hidden
 // @{ smp_uses_sched
-// @{ 5..6 hidden
-//- use crate::{cpu, env, percpu, pit, println, qemu, trap, vm};
-// @}
-// @{ 6 hidden
-use crate::{cpu, env, percpu, pit, println, qemu, sched, trap, vm};
-// @}
+//- use crate::{cpu, env, percpu, pit, println, qemu, trap, vm}; // @5..6 hidden
+use crate::{cpu, env, percpu, pit, println, qemu, sched, trap, vm}; // @6 hidden
 // @} smp_uses_sched
 
 // @{ smp_consts
@@ -162,12 +154,8 @@ fn wait_online(cpu: usize) -> bool {
 /// Where an AP arrives from the trampoline, on its own kernel stack and the kernel page tables.
 extern "C" fn ap_main(cpu: u64) -> ! {
     let cpu = cpu as usize;
-    // @{ 3..4
-    //- gdt::load_ap();
-    // @}
-    // @{ 4 ap_percpu
-    percpu::init(cpu);
-    // @}
+    //- gdt::load_ap(); // @3..4
+    percpu::init(cpu); // @4 ap_percpu
     trap::load();
     let lapic = Lapic::this_cpu().expect("smp: local APIC not mapped");
     lapic.init();
@@ -177,9 +165,7 @@ extern "C" fn ap_main(cpu: u64) -> ! {
     );
     println!("SMP: CPU {cpu} starting");
     set_online(cpu, true);
-    // @{ 3..5
-    //- qemu::halt_forever()
-    // @}
+    //- qemu::halt_forever() // @3..5
     // @{ 5 ap_lock
     // Only now, with everything of its own set up (and the boot CPU told, which is waiting for
     // that while it holds the lock), may this CPU run kernel code that touches shared state.
@@ -189,9 +175,7 @@ extern "C" fn ap_main(cpu: u64) -> ! {
     //- drop(kernel);
     //- halt_this_cpu()
     // @}
-    // @{ 6 ap_schedule
-    sched::schedule(kernel)
-    // @}
+    sched::schedule(kernel) // @6 ap_schedule
     // @}
 }
 // @} ap_main

@@ -9,16 +9,10 @@
 use abi::{Error, Syscall};
 
 use crate::console;
-// @{ 7 hidden
-use crate::exofork;
-// @}
-// @{ 8 hidden
-use crate::pgfault;
-// @}
+use crate::exofork; // @7 hidden
+use crate::pgfault; // @8 hidden
 // @{ syscall_uses_env
-// @{ 0..6
-//- use crate::env::EnvTable;
-// @}
+//- use crate::env::EnvTable; // @0..6
 // @{ 6 hidden
 use crate::cpu;
 use crate::env::{EnvStatus, EnvTable};
@@ -88,9 +82,7 @@ fn run(envs: &mut EnvTable, cur: usize, call: Syscall, a: [u64; 5]) -> Result<i6
         Syscall::PageMap => exofork::sys_page_map(envs, a),
         Syscall::PageUnmap => exofork::sys_page_unmap(envs, a[0], a[1]),
         // @}
-        // @{ 8 upcall_call
-        Syscall::EnvSetPgfaultUpcall => Ok(pgfault::sys_env_set_pgfault_upcall(envs, a[0], a[1])?),
-        // @}
+        Syscall::EnvSetPgfaultUpcall => Ok(pgfault::sys_env_set_pgfault_upcall(envs, a[0], a[1])?), // @8 upcall_call
     }
 }
 

@@ -16,22 +16,14 @@ use core::mem::offset_of;
 use spin::Once;
 
 // @{ trap_uses_env
-// @{ 0..6
-//- use crate::env::{self, EnvTable};
-// @}
-// @{ 6 hidden
-use crate::env::{self, EnvStatus, EnvTable};
-// @}
+//- use crate::env::{self, EnvTable}; // @0..6
+use crate::env::{self, EnvStatus, EnvTable}; // @6 hidden
 // @} trap_uses_env
 use crate::gdt::KERNEL_CS;
 use crate::trapframe::TrapFrame;
 // @{ trap_uses_pgfault
-// @{ 0..8
-//- use crate::{println, sched, syscall};
-// @}
-// @{ 8 hidden
-use crate::{pgfault, println, sched, syscall};
-// @}
+//- use crate::{println, sched, syscall}; // @0..8
+use crate::{pgfault, println, sched, syscall}; // @8 hidden
 // @} trap_uses_pgfault
 
 /// The bytes per stub in `trapentry.S`.
@@ -57,9 +49,7 @@ unsafe extern "C" {
 /// Exception vectors (SDM Vol. 3A, Table 6-1) and ours.
 pub mod vector {
     pub const BREAKPOINT: u8 = 3;
-    // @{ 4 hidden
-    pub const DOUBLE_FAULT: u8 = 8;
-    // @}
+    pub const DOUBLE_FAULT: u8 = 8; // @4 hidden
     pub const PAGE_FAULT: u8 = 14;
     /// The first vector of the (remapped, masked) legacy PIC's interrupts.
     pub const IRQ0: u8 = 32;
@@ -203,9 +193,7 @@ fn dispatch(envs: &mut EnvTable, cur: usize, frame: &TrapFrame) {
         //-     envs.destroy(cur);
         //- }
         // @}
-        // @{ 8 trap_pgfault
-        vector::PAGE_FAULT => pgfault::user_page_fault(envs, cur, frame, fault_address()),
-        // @}
+        vector::PAGE_FAULT => pgfault::user_page_fault(envs, cur, frame, fault_address()), // @8 trap_pgfault
         _ => {
             print_frame(frame);
             envs.destroy(cur);

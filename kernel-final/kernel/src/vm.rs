@@ -8,32 +8,16 @@
 //! simply copy the two top-level entries: the kernel half is shared at the top level only, and
 //! an environment's own tables (slots 0-255) are never shared with anyone.
 
-// @{ 2..5 hidden
-//- use spin::Mutex;
-// @}
+//- use spin::Mutex; // @2..5 hidden
 use spin::Once;
 
-// @{ hidden
-// @{ 0..2
-//- use crate::addr::{KERNEL_VMA, PAGE_SIZE, PHYSMAP_BASE, PhysAddr, VirtAddr};
-// @}
-// @}
-// @{ 2 hidden
-use crate::addr::{KERNEL_VMA, MMIO_BASE, MMIO_LIMIT, PAGE_SIZE, PHYSMAP_BASE, PhysAddr, VirtAddr};
-// @}
-// @{ 3 hidden
-use crate::addr::{KSTACK_GUARD, KSTACK_SIZE, KSTACK_TOP};
-// @}
-// @{ 5 hidden
-use crate::spinlock::{Rank, SpinLock};
-// @}
+//- use crate::addr::{KERNEL_VMA, PAGE_SIZE, PHYSMAP_BASE, PhysAddr, VirtAddr}; // @0..2 hidden
+use crate::addr::{KERNEL_VMA, MMIO_BASE, MMIO_LIMIT, PAGE_SIZE, PHYSMAP_BASE, PhysAddr, VirtAddr}; // @2 hidden
+use crate::addr::{KSTACK_GUARD, KSTACK_SIZE, KSTACK_TOP}; // @3 hidden
+use crate::spinlock::{Rank, SpinLock}; // @5 hidden
 // @{ vm_uses_pte
-// @{ 0..9
-//- use crate::pgtable::{self, Memory, NoMemory, PteFlags};
-// @}
-// @{ 9 hidden
-use crate::pgtable::{self, Memory, NoMemory, Pte, PteFlags};
-// @}
+//- use crate::pgtable::{self, Memory, NoMemory, PteFlags}; // @0..9
+use crate::pgtable::{self, Memory, NoMemory, Pte, PteFlags}; // @9 hidden
 // @} vm_uses_pte
 use crate::pmem::{self, KernelMemory};
 
@@ -146,12 +130,8 @@ pub fn free_address_space(mem: &mut KernelMemory, root: PhysAddr) {
 }
 // @{ 2 map_mmio
 /// The next free address in the MMIO window.
-// @{ 2..5
-//- static MMIO_NEXT: Mutex<u64> = Mutex::new(MMIO_BASE);
-// @}
-// @{ 5 mmio_lock
-static MMIO_NEXT: SpinLock<u64> = SpinLock::new("MMIO window", Rank::MmioWindow, MMIO_BASE);
-// @}
+//- static MMIO_NEXT: Mutex<u64> = Mutex::new(MMIO_BASE); // @2..5
+static MMIO_NEXT: SpinLock<u64> = SpinLock::new("MMIO window", Rank::MmioWindow, MMIO_BASE); // @5 mmio_lock
 
 /// Maps `size` bytes of device registers at `pa` into the MMIO window: kernel only, cache
 /// disabled and write-through (a device register must see every access, in order, and never a

@@ -13,9 +13,7 @@
 //! Copying every page is slow and wasteful: a later fork shares pages copy-on-write instead.
 
 use core::arch::asm;
-// @{ 9 hidden
-use core::sync::atomic::{AtomicU64, Ordering};
-// @}
+use core::sync::atomic::{AtomicU64, Ordering}; // @9 hidden
 
 use abi::layout::{USTACKTOP, UTEXT};
 use abi::{EnvId, EnvStatusArg, Error, PGSIZE, perm};

@@ -23,18 +23,14 @@
 #![forbid(unsafe_op_in_unsafe_fn)]
 
 pub mod console;
-// @{ 7 hidden
-pub mod dumbfork;
-// @}
+pub mod dumbfork; // @7 hidden
 // @{ 9 hidden
 pub mod fork;
 pub mod forkbench;
 // @}
 pub mod libmain;
 pub mod panic;
-// @{ 8 hidden
-pub mod pgfault;
-// @}
+pub mod pgfault; // @8 hidden
 pub mod syscall;
 
 pub use libmain::{Program, exit};

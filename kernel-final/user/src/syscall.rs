@@ -26,12 +26,8 @@
 //! it is given, on the exception stack.
 // @}
 
-// @{ 0..7
-//- use abi::{EnvId, Error, Syscall};
-// @}
-// @{ 7 user_syscall_use
-use abi::{EnvId, EnvStatusArg, Error, Syscall};
-// @}
+//- use abi::{EnvId, Error, Syscall}; // @0..7
+use abi::{EnvId, EnvStatusArg, Error, Syscall}; // @7 user_syscall_use
 use core::arch::asm;
 
 // @{ user_syscall

@@ -3,6 +3,7 @@
 //! The parser walks the file once with a stack of open blocks. A line's span is the span of
 //! the innermost block that names chapters, else the file's span (`@file`, default: every
 //! chapter). A block's span must lie within the span around it, so nesting only ever narrows.
+//! A line that ends with a one-line marker (`code // @3`) is read as `@{ 3`, the line, `@}`.
 //! A line that disappears before its file does must be a ghost line (so the final kernel never
 //! compiles removed code), and a ghost line must disappear (or it would never be live code).
 //! A line is hidden from the book when a `hidden` block encloses it or its file is marked
@@ -10,7 +11,7 @@
 
 use crate::config::Chapters;
 use crate::error::{Error, Result};
-use crate::marker::{self, Line, Marker, Span};
+use crate::marker::{self, Line, Marker, Open, Span, Syntax};
 
 /// One line of an annotated file, markers excluded.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -65,151 +66,142 @@ struct Block {
     first: usize,
 }
 
-/// Parses the text of the file at `path`; chapter numbers must exist in `chapters`.
-pub fn parse(path: &str, text: &str, chapters: &Chapters) -> Result<TextFile> {
-    let err = |line: usize, message: String| Error::at(path, line, message);
-    let check = |line: usize, span: Span| -> Result<()> {
+/// The parser's state while it walks one file.
+struct Parser<'a> {
+    path: &'a str,
+    chapters: &'a Chapters,
+    file: TextFile,
+    /// The line of the `@file` marker, if any.
+    file_marker: Option<usize>,
+    /// `@file N hidden`: every line of the file is hidden from the book.
+    file_hidden: bool,
+    any_block: bool,
+    stack: Vec<Block>,
+}
+
+impl Parser<'_> {
+    fn err(&self, line: usize, message: impl Into<String>) -> Error {
+        Error::at(self.path, line, message)
+    }
+
+    /// Every chapter `span` names must be in chapters.toml.
+    fn check(&self, line: usize, span: Span) -> Result<()> {
         for number in std::iter::once(span.start).chain(span.end) {
-            if !chapters.contains(number) {
-                return Err(err(
-                    line,
-                    format!("chapter {number} is not in chapters.toml"),
-                ));
+            if !self.chapters.contains(number) {
+                return Err(self.err(line, format!("chapter {number} is not in chapters.toml")));
             }
         }
         Ok(())
-    };
-    let (body, trailing_newline) = match text.strip_suffix('\n') {
-        Some(body) => (body, true),
-        None => (text, false),
-    };
-    let mut file = TextFile {
-        path: path.to_string(),
-        span: Span::ALWAYS,
-        lines: Vec::new(),
-        trailing_newline,
-        snippets: Vec::new(),
-    };
-    let mut file_marker: Option<usize> = None;
-    // `@file N hidden`: every line of the file is hidden from the book.
-    let mut file_hidden = false;
-    let mut any_block = false;
-    let mut stack: Vec<Block> = Vec::new();
-    let raw_lines = if text.is_empty() {
-        None
-    } else {
-        Some(body.split('\n'))
-    };
-    for (index, raw) in raw_lines.into_iter().flatten().enumerate() {
-        let number = index + 1;
-        let raw = raw.strip_suffix('\r').unwrap_or(raw);
-        let line = marker::classify(raw).map_err(|m| err(number, m))?;
-        let span = stack.last().map_or(file.span, |b| b.span);
-        let hidden = file_hidden || stack.iter().any(|b| b.hidden);
+    }
+
+    /// The span of the innermost block, else the file's.
+    fn span(&self) -> Span {
+        self.stack.last().map_or(self.file.span, |b| b.span)
+    }
+
+    fn file_marker(&mut self, number: usize, span: Span, hidden: bool) -> Result<()> {
+        if let Some(first) = self.file_marker {
+            return Err(self.err(
+                number,
+                format!("second `@file` (the first is on line {first})"),
+            ));
+        }
+        if self.any_block {
+            return Err(self.err(number, "`@file` must come before the first `@{` block"));
+        }
+        self.check(number, span)?;
+        self.file.span = span;
+        self.file_hidden = hidden;
+        // Lines before the marker belong to the file's span (and hiding) too: a file may put
+        // its marker last (see `verbatim`).
+        for line in &mut self.file.lines {
+            line.span = span;
+            line.hidden |= hidden;
+        }
+        self.file_marker = Some(number);
+        Ok(())
+    }
+
+    fn open(&mut self, number: usize, open: Open) -> Result<()> {
+        self.any_block = true;
+        let span = self.span();
+        let block_span = match open.span {
+            Some(own) => {
+                self.check(number, own)?;
+                if !own.within(span) {
+                    return Err(self.err(
+                        number,
+                        format!("block chapters {own} are not within the enclosing {span}"),
+                    ));
+                }
+                own
+            }
+            None => span,
+        };
+        self.stack.push(Block {
+            span: block_span,
+            name: open.name,
+            hidden: open.hidden,
+            line: number,
+            first: self.file.lines.len(),
+        });
+        Ok(())
+    }
+
+    fn close(&mut self, number: usize, name: Option<String>) -> Result<()> {
+        let Some(block) = self.stack.pop() else {
+            return Err(self.err(number, "`@}` without an open `@{` block"));
+        };
+        if name.is_some() && name != block.name {
+            return Err(self.err(
+                number,
+                format!(
+                    "`@}} {}` closes the block opened on line {} ({})",
+                    name.unwrap_or_default(),
+                    block.line,
+                    block
+                        .name
+                        .as_deref()
+                        .map_or("unnamed".into(), |n| format!("`{n}`")),
+                ),
+            ));
+        }
+        if block.first == self.file.lines.len() {
+            return Err(self.err(block.line, "empty block"));
+        }
+        if let Some(name) = block.name {
+            self.file.snippets.push(SnippetDef {
+                name,
+                path: self.path.to_string(),
+                chapter: block.span.start,
+                marker_line: block.line,
+                first: block.first,
+                last: self.file.lines.len() - 1,
+            });
+        }
+        Ok(())
+    }
+
+    /// A line that is copied (`raw`, which is [`Line::Code`]) or uncommented (a ghost line).
+    fn text(&mut self, number: usize, line: Line, raw: &str) -> Result<()> {
+        let span = self.span();
+        let hidden = self.file_hidden || self.stack.iter().any(|b| b.hidden);
         // The line is gone from some chapter while its file is still there.
-        let vanishes = span.end.is_some() && span.end != file.span.end;
-        match line {
-            Line::Marker(Marker::File {
-                span: file_span,
-                hidden: hide_file,
-            }) => {
-                if let Some(first) = file_marker {
-                    return Err(err(
-                        number,
-                        format!("second `@file` (the first is on line {first})"),
-                    ));
-                }
-                if any_block {
-                    return Err(err(
-                        number,
-                        "`@file` must come before the first `@{` block".into(),
-                    ));
-                }
-                check(number, file_span)?;
-                file.span = file_span;
-                file_hidden = hide_file;
-                // Lines before the marker belong to the file's span (and hiding) too: a file
-                // may put its marker last (see `verbatim`).
-                for line in &mut file.lines {
-                    line.span = file_span;
-                    line.hidden |= hide_file;
-                }
-                file_marker = Some(number);
-            }
-            Line::Marker(Marker::Open(open)) => {
-                any_block = true;
-                let block_span = match open.span {
-                    Some(own) => {
-                        check(number, own)?;
-                        if !own.within(span) {
-                            return Err(err(
-                                number,
-                                format!("block chapters {own} are not within the enclosing {span}"),
-                            ));
-                        }
-                        own
-                    }
-                    None => span,
-                };
-                stack.push(Block {
-                    span: block_span,
-                    name: open.name,
-                    hidden: open.hidden,
-                    line: number,
-                    first: file.lines.len(),
-                });
-            }
-            Line::Marker(Marker::Close(name)) => {
-                let Some(block) = stack.pop() else {
-                    return Err(err(number, "`@}` without an open `@{` block".into()));
-                };
-                if name.is_some() && name != block.name {
-                    return Err(err(
-                        number,
-                        format!(
-                            "`@}} {}` closes the block opened on line {} ({})",
-                            name.unwrap_or_default(),
-                            block.line,
-                            block
-                                .name
-                                .as_deref()
-                                .map_or("unnamed".into(), |n| format!("`{n}`")),
-                        ),
-                    ));
-                }
-                if block.first == file.lines.len() {
-                    return Err(err(block.line, "empty block".into()));
-                }
-                if let Some(name) = block.name {
-                    file.snippets.push(SnippetDef {
-                        name,
-                        path: path.to_string(),
-                        chapter: block.span.start,
-                        marker_line: block.line,
-                        first: block.first,
-                        last: file.lines.len() - 1,
-                    });
-                }
-            }
+        let vanishes = span.end.is_some() && span.end != self.file.span.end;
+        let text = match line {
             Line::Ghost(text) => {
                 if !vanishes {
-                    return Err(err(
+                    return Err(self.err(
                         number,
                         "ghost line in code that is never removed (only code inside an `@{ N..M` \
-                         block is written as `//- code`)"
-                            .into(),
+                         block is written as `//- code`)",
                     ));
                 }
-                file.lines.push(SourceLine {
-                    number,
-                    text,
-                    span,
-                    hidden,
-                });
+                text
             }
-            Line::Code => {
+            _ => {
                 if vanishes && !raw.trim().is_empty() {
-                    return Err(err(
+                    return Err(self.err(
                         number,
                         format!(
                             "this line is gone from chapter {} on, so the final kernel must not \
@@ -218,24 +210,73 @@ pub fn parse(path: &str, text: &str, chapters: &Chapters) -> Result<TextFile> {
                         ),
                     ));
                 }
-                let text = if vanishes {
+                if vanishes {
                     String::new()
                 } else {
                     raw.to_string()
-                };
-                file.lines.push(SourceLine {
-                    number,
-                    text,
-                    span,
-                    hidden,
-                });
+                }
             }
+        };
+        self.file.lines.push(SourceLine {
+            number,
+            text,
+            span,
+            hidden,
+        });
+        Ok(())
+    }
+}
+
+/// Parses the text of the file at `path`; chapter numbers must exist in `chapters`.
+pub fn parse(path: &str, text: &str, chapters: &Chapters) -> Result<TextFile> {
+    let (body, trailing_newline) = match text.strip_suffix('\n') {
+        Some(body) => (body, true),
+        None => (text, false),
+    };
+    let mut parser = Parser {
+        path,
+        chapters,
+        file: TextFile {
+            path: path.to_string(),
+            span: Span::ALWAYS,
+            lines: Vec::new(),
+            trailing_newline,
+            snippets: Vec::new(),
+        },
+        file_marker: None,
+        file_hidden: false,
+        any_block: false,
+        stack: Vec::new(),
+    };
+    let syntax = Syntax::for_path(path);
+    let raw_lines = if text.is_empty() {
+        None
+    } else {
+        Some(body.split('\n'))
+    };
+    for (index, raw) in raw_lines.into_iter().flatten().enumerate() {
+        let number = index + 1;
+        let raw = raw.strip_suffix('\r').unwrap_or(raw);
+        let line = marker::classify_in(raw, syntax).map_err(|m| parser.err(number, m))?;
+        match line {
+            Line::Marker(Marker::File { span, hidden }) => {
+                parser.file_marker(number, span, hidden)?
+            }
+            Line::Marker(Marker::Open(open)) => parser.open(number, open)?,
+            Line::Marker(Marker::Close(name)) => parser.close(number, name)?,
+            // `code // @3` is `@{ 3`, the code, `@}`.
+            Line::OneLine { open, code, line } => {
+                parser.open(number, open)?;
+                parser.text(number, *line, &code)?;
+                parser.close(number, None)?;
+            }
+            line => parser.text(number, line, raw)?,
         }
     }
-    if let Some(block) = stack.last() {
-        return Err(err(block.line, "`@{` block never closed with `@}`".into()));
+    if let Some(block) = parser.stack.last() {
+        return Err(parser.err(block.line, "`@{` block never closed with `@}`"));
     }
-    Ok(file)
+    Ok(parser.file)
 }
 
 /// A file taken as it is, with no markers (compiler output, which must match byte for byte):

@@ -246,3 +246,137 @@ fn a_rustfmt_that_does_not_run_is_an_error() {
         "{err}"
     );
 }
+
+/// The kinds of lines `kernel-final/` puts one-line markers on, formatted as rustfmt wants.
+const ONE_LINE_MARKERS: &str = "\
+use core::sync::atomic::{AtomicU64, Ordering}; // @9 hidden
+
+use crate::cpu; // @6 hidden
+//- use crate::env::{self, EnvGuard, EnvStatus}; // @0..6
+use crate::env::{self, Env, EnvGuard, EnvStatus}; // @6 hidden
+use crate::println;
+
+mod lapic; // @2 hidden
+mod pit; // @3 hidden
+mod smp;
+
+pub struct Env {
+    pub id: EnvId,
+    //- pub current: Option<usize>, // @0..4
+    pub pgfault_upcall: u64, // @8 hidden
+    pub status: EnvStatus,
+}
+
+#[allow(dead_code)] // @0..7
+fn trap_dispatch(tf: &mut TrapFrame) {
+    match tf.vector {
+        //- vector::TIMER => pic::eoi(), // @0..3
+        vector::SYSCALL => syscall(tf), // @2 dispatch
+        //- vector::DIVIDE => destroy(tf), // @0..3
+        vector::PAGE_FAULT => pgfault::user_page_fault(envs, cur, frame, fault_address()), // @8 trap_pgfault
+        _ => destroy(tf),
+    }
+    //- gdt::init(BOOT_STACK.top()); // @0..4
+    percpu::init(0); // @4
+    let next = roundrobin::pick_next(NENV, |s| slot_state(envs.get(s)), envs.current(), cpu::id()); // @6 pick
+    let x = lapic::id(); // @2..4 old_id
+    f(
+        a, // @1
+        //- cpu::id(), // @0..2
+        b,
+    );
+    if ready {
+        go(); // @5
+    }
+}
+
+fn id() -> usize {
+    //- 0 // @0..2
+    try_id().expect(\"cpu: this CPU's APIC id is not in the CPU table\") // @2 cpu_id
+}
+";
+
+/// A file of chapters 0 to 3 with `text` as its only file.
+fn one_file_tree(text: &str) -> chapters::SourceTree {
+    let chapters: String = (0..4)
+        .map(|n| {
+            format!(
+                "[[chapter]]\nnumber = {n}\nslug = \"c{n}\"\ntitle = \"C\"\ndefault_prog = \"p\"\n"
+            )
+        })
+        .collect();
+    chapters::SourceTree::from_files(
+        vec![("f.rs".to_string(), text.as_bytes().to_vec())],
+        &chapters::Chapters::parse(&chapters).unwrap(),
+    )
+    .unwrap()
+}
+
+/// rustfmt with no configuration, and the scratch directory that holds its empty configuration.
+fn plain_rustfmt(tag: &str) -> (Rustfmt, Scratch, PathBuf) {
+    let scratch = Scratch::new(tag);
+    let config = scratch.0.join("rustfmt.toml");
+    std::fs::write(&config, "").unwrap();
+    (Rustfmt::for_repo(&repo_root()).unwrap(), scratch, config)
+}
+
+#[test]
+fn rustfmt_keeps_one_line_markers_on_their_lines() {
+    let (rustfmt, _scratch, config) = plain_rustfmt("one-line");
+    let formatted = rustfmt
+        .format(ONE_LINE_MARKERS.as_bytes(), &config)
+        .unwrap();
+    assert_eq!(String::from_utf8(formatted).unwrap(), ONE_LINE_MARKERS);
+    // Neighbouring match arms (or fields) with trailing comments: rustfmt aligns the comments,
+    // which changes nothing in the chapters.
+    let arms = "fn f() {\n    match x {\n        A => long_function_name(argument), // @2 a\n        _ => g(), // @3\n    }\n}\n";
+    let formatted = String::from_utf8(rustfmt.format(arms.as_bytes(), &config).unwrap()).unwrap();
+    assert!(
+        formatted.contains("        _ => g(),                          // @3\n"),
+        "{formatted}"
+    );
+    for chapter in 0..4 {
+        assert_eq!(
+            one_file_tree(arms).snapshot(chapter),
+            one_file_tree(&formatted).snapshot(chapter)
+        );
+    }
+}
+
+/// Where rustfmt does not keep a comment line where it was (the toolchain's rustfmt; see
+/// CONTRIBUTING.md). If this test fails after a toolchain update, rustfmt changed: update the
+/// list there.
+#[test]
+fn where_rustfmt_moves_comments() {
+    let (rustfmt, _scratch, config) = plain_rustfmt("moves");
+    let format = |text: &str| {
+        rustfmt
+            .format(text.as_bytes(), &config)
+            .map(|out| String::from_utf8(out).unwrap())
+    };
+    // `use` and `mod` lines are sorted, and the trailing comment of a run's last line stays
+    // at the end of the run: markers end up on the wrong line (here, an error in the splitter).
+    assert_eq!(
+        format("use b; // @3\nuse a; // @2\n").unwrap(),
+        "use a;\nuse b; // @3 // @2\n"
+    );
+    // A comment line right after an argument (or array element) that has no trailing comment
+    // becomes that item's trailing comment (markers on their own lines too).
+    assert_eq!(
+        format("fn f() {\n    g(\n        a,\n        //- b(), // @0..2\n        c,\n    );\n}\n")
+            .unwrap(),
+        "fn f() {\n    g(\n        a, //- b(), // @0..2\n        c,\n    );\n}\n"
+    );
+    // A comment line after the last item of a list, if that item has a trailing comment, is
+    // indented under it.
+    assert_eq!(
+        format("struct S {\n    a: u8, // @2\n    //- b: u8, // @0..2\n}\n").unwrap(),
+        "struct S {\n    a: u8, // @2\n           //- b: u8, // @0..2\n}\n"
+    );
+    // A statement with a trailing comment followed by a ghost line: rustfmt fails.
+    assert!(
+        format("fn f() {\n    a(); // @2\n    //- b(); // @0..2\n}\n")
+            .unwrap_err()
+            .contains("left behind trailing whitespace")
+    );
+}

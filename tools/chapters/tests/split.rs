@@ -235,3 +235,144 @@ fn snippets_record_their_chapter_and_lines() {
     assert_eq!(file.lines[timer.last].text.trim(), "}");
     assert_eq!(timer.marker_line, 10);
 }
+
+/// `TRAP` with one-line markers wherever a block holds one line.
+const TRAP_ONE_LINE: &str = "\
+//! Traps.
+fn trap_dispatch(tf: &TrapFrame) {
+    match tf.vector {
+        //- SYSCALL => old_syscall(tf), // @0..2
+        SYSCALL => syscall(tf),     // @2 dispatch_syscall
+        // @{ 1 timer
+        TIMER => {
+            sched_yield(); // @3 yield_on_timer
+        }
+        // @}
+        _ => destroy(tf),
+    }
+}
+";
+
+#[test]
+fn one_line_markers_make_the_same_chapters_as_blocks() {
+    let blocks = tree(3, &[("trap.rs", TRAP)]);
+    let one_line = tree(3, &[("trap.rs", TRAP_ONE_LINE)]);
+    for chapter in 0..=3 {
+        assert_eq!(
+            text(&one_line, "trap.rs", chapter),
+            text(&blocks, "trap.rs", chapter),
+            "chapter {chapter}"
+        );
+    }
+    let v3 = text(&one_line, "trap.rs", 3).unwrap();
+    assert!(!v3.contains('@') && !v3.contains("syscall(tf) "), "{v3}");
+    // Snippets of one line, recorded at the marker's line.
+    let (file, def) = one_line.snippet("dispatch_syscall").unwrap();
+    assert_eq!((def.chapter, def.marker_line), (2, 5));
+    assert_eq!(def.first, def.last);
+    assert_eq!(
+        file.lines[def.first].text,
+        "        SYSCALL => syscall(tf),"
+    );
+    assert_eq!(file.lines[def.first].number, 5);
+    let (file, def) = one_line.snippet("yield_on_timer").unwrap();
+    assert_eq!(file.lines[def.first].text, "            sched_yield();");
+    // The ghost line keeps its marker's span, uncommented.
+    let ghost = &file.lines[3];
+    assert_eq!(ghost.text, "        SYSCALL => old_syscall(tf),");
+    assert_eq!(ghost.span.to_string(), "0..2");
+}
+
+#[test]
+fn one_line_markers_in_every_file_kind() {
+    let t = tree(
+        3,
+        &[
+            (
+                "boot.S",
+                "start:\n    mov rax, rbx # @2\n    #- nop # @0..2\n    ret\n",
+            ),
+            (
+                "link.ld",
+                "SECTIONS {\n    end = .; /* @2 */\n    /*- old = .; */ /* @0..2 */\n}\n",
+            ),
+            (
+                "Cargo.toml",
+                "[dependencies]\nspin = \"0.10\" # @2 hidden\n#- old = \"1\" # @0..2\n",
+            ),
+        ],
+    );
+    assert_eq!(text(&t, "boot.S", 1).unwrap(), "start:\n    nop\n    ret\n");
+    assert_eq!(
+        text(&t, "boot.S", 2).unwrap(),
+        "start:\n    mov rax, rbx\n    ret\n"
+    );
+    assert_eq!(
+        text(&t, "link.ld", 1).unwrap(),
+        "SECTIONS {\n    old = .;\n}\n"
+    );
+    assert_eq!(
+        text(&t, "link.ld", 2).unwrap(),
+        "SECTIONS {\n    end = .;\n}\n"
+    );
+    assert_eq!(
+        text(&t, "Cargo.toml", 0).unwrap(),
+        "[dependencies]\nold = \"1\"\n"
+    );
+    assert_eq!(
+        text(&t, "Cargo.toml", 3).unwrap(),
+        "[dependencies]\nspin = \"0.10\"\n"
+    );
+    let toml = t.text_files().find(|f| f.path == "Cargo.toml").unwrap();
+    assert!(toml.lines[1].hidden && !toml.lines[0].hidden && !toml.lines[2].hidden);
+    // A file kind without one-line markers copies the line as it is.
+    let t = tree(3, &[("notes.txt", "words // @2\n")]);
+    assert_eq!(text(&t, "notes.txt", 0).unwrap(), "words // @2\n");
+}
+
+#[test]
+fn one_line_markers_follow_the_block_rules() {
+    let err = |src: &str| try_tree(5, &[("k/a.rs", src)]).unwrap_err();
+    // Nesting only narrows.
+    assert_eq!(
+        err("// @{ 2\nx(); // @1\n// @}\n"),
+        "k/a.rs:2: block chapters 1 are not within the enclosing 2"
+    );
+    assert_eq!(
+        err("// @{ 1..3\n//- x(); // @2\n// @}\n"),
+        "k/a.rs:2: block chapters 2 are not within the enclosing 1..3"
+    );
+    assert_eq!(
+        err("// @file 2..4\nx(); // @1..3\n"),
+        "k/a.rs:2: block chapters 1..3 are not within the enclosing 2..4"
+    );
+    // Within the enclosing block, it narrows as a block would; a name keeps the chapters.
+    let t = tree(
+        5,
+        &[(
+            "a.rs",
+            "// @{ 1..4\n//- x(); // @2..3\n//- y(); // @one\n// @}\nz(); // @5\n",
+        )],
+    );
+    assert_eq!(text(&t, "a.rs", 1).unwrap(), "y();\n");
+    assert_eq!(text(&t, "a.rs", 2).unwrap(), "x();\ny();\n");
+    assert_eq!(t.snippet("one").unwrap().1.chapter, 1);
+    // Code that goes away is a ghost line, and a ghost line goes away.
+    assert!(err("x(); // @1..3\n").starts_with("k/a.rs:1: this line is gone from chapter 3 on"));
+    assert!(
+        err("//- x(); // @1\n").starts_with("k/a.rs:1: ghost line in code that is never removed")
+    );
+    // Chapters exist; names are unique; `@file` comes first; the marker is valid.
+    assert_eq!(
+        err("x(); // @9\n"),
+        "k/a.rs:1: chapter 9 is not in chapters.toml"
+    );
+    assert!(
+        err("x(); // @1 n\ny(); // @2 n\n")
+            .starts_with("k/a.rs:2: snippet `n` is already defined at k/a.rs:1")
+    );
+    assert!(err("x(); // @1\n// @file 2\n").starts_with("k/a.rs:2: `@file` must come before"));
+    assert!(err("\nx(); // @1 Bad\n").starts_with("k/a.rs:2: one-line marker `@1 Bad`"));
+    assert!(err("x(); // @{ 1\n").starts_with("k/a.rs:1: `@{ 1` must stand on a line of its own"));
+    assert!(err("x(); // @x y\n").starts_with("k/a.rs:1: one-line marker `@x y`: unexpected `y`"));
+}

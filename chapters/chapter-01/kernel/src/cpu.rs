@@ -1,4 +1,5 @@
 //! Which CPU is this?
+//!
 //! With one CPU, always CPU 0; chapter 2 asks the local APIC instead.
 #![deny(unsafe_code)]
 

@@ -1,4 +1,5 @@
 //! Choosing what runs next.
+//!
 //! With one CPU and no `sys_yield` yet, the rule is simple: run the first runnable environment
 //! in the table; when there is none, the run is over.
 
