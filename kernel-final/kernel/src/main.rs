@@ -128,7 +128,7 @@ fn kmain(mut info: BootInfo) -> ! {
     lapic.init();
     // The running CPU is CPU 0. Its APIC, not the table, says what its APIC id is (after a
     // fallback to one CPU there is no table to ask).
-    let mut apic_ids = [0; mp::MAX_CPUS];
+    let mut apic_ids = [0; cpu::MAX_CPUS];
     for (id, cpu) in apic_ids.iter_mut().zip(smp.cpus()) {
         *id = cpu.apic_id;
     }

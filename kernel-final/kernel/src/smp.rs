@@ -16,8 +16,8 @@ use core::mem::offset_of;
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use crate::addr::{PAGE_SIZE, PhysAddr};
+use crate::cpu::MAX_CPUS;
 use crate::lapic::{Ipi, Lapic};
-use crate::mp::MAX_CPUS;
 // @{ 3..4 hidden
 //- use crate::{cpu, gdt, pit, println, qemu, trap, vm};
 // @}

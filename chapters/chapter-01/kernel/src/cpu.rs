@@ -2,6 +2,13 @@
 //! With one CPU, always CPU 0; chapter 2 asks the local APIC instead.
 #![deny(unsafe_code)]
 
+/// The most CPUs the kernel runs: CPU numbers are 0 to `MAX_CPUS - 1`, and processors beyond
+/// them stay disabled. Every per-CPU array has this length, fixed at compile time as the kernel
+/// has no heap: the MP parser's CPU list, and in later chapters the APIC-id table, the online
+/// flags, the per-CPU areas, the GDT's task-state segments and the kernel stacks (two per CPU).
+/// Raising it costs that memory; the xAPIC's 8-bit APIC ids cap it at 255.
+pub const MAX_CPUS: usize = 8;
+
 /// The index of the CPU running this code.
 pub fn id() -> usize {
     0

@@ -20,9 +20,8 @@ use core::fmt;
 use core::mem::{offset_of, size_of};
 
 use crate::addr::PhysAddr;
+use crate::cpu::MAX_CPUS;
 
-/// The most CPUs the kernel runs. Processors beyond it are left disabled.
-pub const MAX_CPUS: usize = 8;
 /// The most I/O APICs, buses and interrupt assignments kept; further entries are counted only.
 const MAX_IOAPICS: usize = 8;
 const MAX_BUSES: usize = 32;

@@ -9,7 +9,6 @@
 use spin::Once;
 
 use crate::lapic::Lapic;
-use crate::mp::MAX_CPUS;
 
 /// The APIC ids of the CPUs the kernel runs, indexed by CPU number, and how many there are.
 static APIC_IDS: Once<([u8; MAX_CPUS], usize)> = Once::new();
@@ -58,6 +57,13 @@ pub fn try_id() -> Option<usize> {
     let apic = lapic.id();
     ids[..*n].iter().position(|&a| a == apic)
 }
+
+/// The most CPUs the kernel runs: CPU numbers are 0 to `MAX_CPUS - 1`, and processors beyond
+/// them stay disabled. Every per-CPU array has this length, fixed at compile time as the kernel
+/// has no heap: the MP parser's CPU list, and in later chapters the APIC-id table, the online
+/// flags, the per-CPU areas, the GDT's task-state segments and the kernel stacks (two per CPU).
+/// Raising it costs that memory; the xAPIC's 8-bit APIC ids cap it at 255.
+pub const MAX_CPUS: usize = 8;
 
 /// The index of the CPU running this code.
 pub fn id() -> usize {
