@@ -28,6 +28,8 @@ mod lapic;
 mod memmap;
 // @{ 1 hidden
 mod mp;
+mod mp_layout;
+mod mp_result;
 // @}
 // @{ 4 hidden
 mod percpu;

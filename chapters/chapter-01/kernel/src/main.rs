@@ -18,6 +18,8 @@ mod frame;
 mod gdt;
 mod memmap;
 mod mp;
+mod mp_layout;
+mod mp_result;
 mod pgtable;
 mod pic;
 mod pmem;

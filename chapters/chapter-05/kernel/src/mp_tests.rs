@@ -2,6 +2,7 @@
 //! parser must handle (compiled on the host only, through host-tests).
 
 use super::*;
+use crate::mp_result::{DEFAULT_LAPIC, MAX_INTERRUPTS};
 
 /// The EBDA as SeaBIOS places it (segment 0x9fc0), and QEMU's 639 KiB of base memory.
 const EBDA_SEGMENT: u16 = 0x9fc0;
@@ -197,7 +198,7 @@ fn qemu_like_table() {
     assert!(!smp.imcr_present());
     let buses: Vec<_> = smp.buses().iter().map(|b| (b.bus_id, b.bus_type)).collect();
     assert_eq!(buses, [(0, *b"PCI   "), (1, *b"ISA   ")]);
-    let ioapic = layout::IoApic {
+    let ioapic = IoApic {
         entry_type: IO_APIC,
         id: 0,
         version: 0x11,
@@ -205,7 +206,7 @@ fn qemu_like_table() {
         address: 0xfec0_0000,
     };
     assert_eq!(smp.ioapics(), [ioapic]);
-    let timer = layout::Interrupt {
+    let timer = Interrupt {
         entry_type: IO_INTERRUPT,
         interrupt_type: 0,
         flags: 0,

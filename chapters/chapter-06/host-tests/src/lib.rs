@@ -20,6 +20,10 @@ pub mod frame;
 pub mod memmap;
 #[path = "../../kernel/src/mp.rs"]
 pub mod mp;
+#[path = "../../kernel/src/mp_layout.rs"]
+pub mod mp_layout;
+#[path = "../../kernel/src/mp_result.rs"]
+pub mod mp_result;
 #[path = "../../kernel/src/pgtable.rs"]
 pub mod pgtable;
 #[path = "../../kernel/src/roundrobin.rs"]

@@ -21,6 +21,8 @@ mod gdt;
 mod lapic;
 mod memmap;
 mod mp;
+mod mp_layout;
+mod mp_result;
 mod percpu;
 mod pgtable;
 mod pic;
