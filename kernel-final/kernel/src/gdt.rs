@@ -13,7 +13,7 @@ use core::arch::asm;
 use core::sync::atomic::{AtomicU64, Ordering};
 // @{ 4 hidden
 
-use crate::mp::MAX_CPUS;
+use crate::cpu::MAX_CPUS;
 // @}
 
 /// Kernel code segment selector.

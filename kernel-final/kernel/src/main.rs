@@ -23,7 +23,11 @@ mod gdt;
 mod lapic; // @2 hidden
 mod loader;
 mod memmap;
-mod mp; // @1 hidden
+// @{ 1 hidden
+mod mp;
+mod mp_layout;
+mod mp_result;
+// @}
 mod percpu; // @4 hidden
 mod pgfault; // @8 hidden
 mod pgtable;

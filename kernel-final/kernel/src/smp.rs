@@ -16,9 +16,9 @@ use core::mem::offset_of;
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use crate::addr::{PAGE_SIZE, PhysAddr};
+use crate::cpu::MAX_CPUS;
 use crate::gdt;
 use crate::lapic::{Ipi, Lapic};
-use crate::mp::MAX_CPUS;
 //- use crate::{cpu, pit, println, qemu, trap, vm}; // @3..4 hidden
 // @} smp_intro
 //- use crate::{cpu, percpu, pit, println, qemu, trap, vm}; // @4..5 hidden

@@ -215,7 +215,7 @@ fn kernel_trap(frame: &TrapFrame) -> ! {
     if frame.vector == u64::from(vector::DOUBLE_FAULT) {
         let va = fault_address();
         if let Some(slot) = crate::vm::guard_page_slot(va) {
-            let (what, cpu) = match slot.checked_sub(crate::mp::MAX_CPUS) {
+            let (what, cpu) = match slot.checked_sub(crate::cpu::MAX_CPUS) {
                 None => ("kernel stack", slot),
                 Some(cpu) => ("double-fault stack", cpu),
             };

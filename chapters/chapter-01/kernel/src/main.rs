@@ -19,6 +19,8 @@ mod gdt;
 mod loader;
 mod memmap;
 mod mp;
+mod mp_layout;
+mod mp_result;
 mod pgtable;
 mod pic;
 mod pmem;

@@ -20,6 +20,8 @@ mod lapic;
 mod loader;
 mod memmap;
 mod mp;
+mod mp_layout;
+mod mp_result;
 mod pgtable;
 mod pic;
 mod pmem;

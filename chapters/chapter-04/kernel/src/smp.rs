@@ -14,9 +14,9 @@ use core::mem::offset_of;
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use crate::addr::{PAGE_SIZE, PhysAddr};
+use crate::cpu::MAX_CPUS;
 use crate::gdt;
 use crate::lapic::{Ipi, Lapic};
-use crate::mp::MAX_CPUS;
 use crate::{cpu, percpu, pit, println, qemu, trap, vm};
 
 /// Where the trampoline is copied: a page of low memory (JOS uses the same page).

@@ -174,5 +174,5 @@ pub fn guard_page_slot(va: u64) -> Option<usize> {
     // Within its slot, the guard is the lowest page, below the stack's bottom. Slots are two
     // per CPU: kernel stacks, then double-fault stacks.
     let in_guard = va < kernel_stack_top(slot).as_u64() - KSTACK_SIZE;
-    (in_guard && slot < 2 * crate::mp::MAX_CPUS).then_some(slot)
+    (in_guard && slot < 2 * crate::cpu::MAX_CPUS).then_some(slot)
 }

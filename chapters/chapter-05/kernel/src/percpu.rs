@@ -18,8 +18,8 @@ use core::arch::asm;
 use core::cell::{Cell, UnsafeCell};
 use core::mem::offset_of;
 
+use crate::cpu::MAX_CPUS;
 use crate::gdt::{self, Tss};
-use crate::mp::MAX_CPUS;
 use crate::thiscpu::ThisCpu;
 use crate::{println, vm};
 

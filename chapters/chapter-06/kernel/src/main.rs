@@ -20,6 +20,8 @@ mod lapic;
 mod loader;
 mod memmap;
 mod mp;
+mod mp_layout;
+mod mp_result;
 mod percpu;
 mod pgtable;
 mod pic;

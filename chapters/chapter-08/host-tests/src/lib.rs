@@ -22,6 +22,10 @@ pub mod frame;
 pub mod memmap;
 #[path = "../../kernel/src/mp.rs"]
 pub mod mp;
+#[path = "../../kernel/src/mp_layout.rs"]
+pub mod mp_layout;
+#[path = "../../kernel/src/mp_result.rs"]
+pub mod mp_result;
 #[path = "../../kernel/src/pgtable.rs"]
 pub mod pgtable;
 #[path = "../../kernel/src/roundrobin.rs"]
@@ -33,10 +37,23 @@ pub mod thiscpu;
 #[path = "../../kernel/src/usermem.rs"]
 pub mod usermem;
 
-/// The host's stand-in for the kernel's `cpu` module: each thread is a CPU, and there are no
-/// interrupts to turn off.
+/// The host's stand-in for the kernel's `cpu` module, whose `cpu.rs` needs the hardware.
 pub mod cpu {
-    /// This thread's CPU number (threads are numbered as they first ask).
+    /// The kernel's limit (`mp.rs` sizes its CPU list by it), as its `cpu.rs` writes it.
+    pub const MAX_CPUS: usize = 8;
+
+    /// That `cpu.rs` cannot be compiled here, so a test checks that the two agree.
+    #[test]
+    fn max_cpus_is_the_kernels() {
+        let line = format!("pub const MAX_CPUS: usize = {MAX_CPUS};");
+        let cpu_rs = include_str!("../../kernel/src/cpu.rs");
+        assert!(
+            cpu_rs.lines().any(|l| l.trim() == line),
+            "the kernel's cpu.rs does not say `{line}`"
+        );
+    }
+
+    /// This thread's CPU number: each thread is a CPU, numbered as it first asks.
     #[cfg(test)]
     pub fn id() -> usize {
         use core::sync::atomic::{AtomicUsize, Ordering};

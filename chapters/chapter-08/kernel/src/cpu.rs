@@ -10,7 +10,7 @@
 
 use crate::lapic::Lapic;
 use crate::mp;
-use crate::mp::MAX_CPUS;
+use crate::mp_result::Smp;
 use crate::percpu;
 use crate::pmem;
 use crate::println;
@@ -18,7 +18,7 @@ use spin::Once;
 
 /// Finds the CPUs in the MP table and says what it found. The table lies in firmware memory
 /// below 1 MiB, which the parser reads through [`pmem::read_low_memory`].
-pub fn find_cpus() -> mp::Smp {
+pub fn find_cpus() -> Smp {
     let smp = mp::probe(&pmem::read_low_memory);
     for note in smp.notes() {
         println!("SMP: {note}");
@@ -33,7 +33,7 @@ static APIC_IDS: Once<([u8; MAX_CPUS], usize)> = Once::new();
 
 /// Builds the CPU table, once, from the MP table's list of CPUs (`smp`), with the boot CPU's
 /// APIC id as its own APIC (`lapic`) reports it, and says what the boot CPU's APIC is.
-pub fn set_table(smp: &mp::Smp, lapic: &Lapic) {
+pub fn set_table(smp: &Smp, lapic: &Lapic) {
     let cpus = smp.cpus();
     assert!(cpus.len() <= MAX_CPUS, "cpu: more CPUs than MAX_CPUS");
     let mut ids = [0; MAX_CPUS];
@@ -98,6 +98,13 @@ pub fn try_id() -> Option<usize> {
     let apic = lapic.id();
     ids[..*n].iter().position(|&a| a == apic)
 }
+
+/// The most CPUs the kernel runs: CPU numbers are 0 to `MAX_CPUS - 1`, and processors beyond
+/// them stay disabled. Every per-CPU array has this length, fixed at compile time as the kernel
+/// has no heap: the MP parser's CPU list, and in later chapters the APIC-id table, the online
+/// flags, the per-CPU areas, the GDT's task-state segments and the kernel stacks (two per CPU).
+/// Raising it costs that memory; the xAPIC's 8-bit APIC ids cap it at 255.
+pub const MAX_CPUS: usize = 8;
 
 /// The index of the CPU running this code.
 pub fn id() -> usize {

@@ -11,7 +11,7 @@
 use core::arch::asm;
 use core::sync::atomic::{AtomicU64, Ordering};
 
-use crate::mp::MAX_CPUS;
+use crate::cpu::MAX_CPUS;
 
 /// Kernel code segment selector.
 pub const KERNEL_CS: u16 = 0x08;
