@@ -45,6 +45,12 @@ pub enum Syscall {
     /// Set the function an environment's page faults are delivered to (see `UTrapframe`).
     EnvSetPgfaultUpcall = 11,
     // @}
+    // @{ 11 abi_ipc_calls
+    /// Send a value, and perhaps a page, to an environment waiting in `IpcRecv` (see [`ipc`]).
+    IpcTrySend = 12,
+    /// Wait for a message, offering an address for a page (see [`ipc`]).
+    IpcRecv = 13,
+    // @}
 }
 
 impl Syscall {
@@ -66,6 +72,10 @@ impl Syscall {
         Syscall::PageUnmap,
         // @}
         Syscall::EnvSetPgfaultUpcall, // @8 hidden
+        // @{ 11 hidden
+        Syscall::IpcTrySend,
+        Syscall::IpcRecv,
+        // @}
     ];
 
     /// The system call with number `n`, if there is one.
@@ -88,6 +98,10 @@ pub enum Error {
     NoMem = 4,
     /// Every environment slot is in use.
     NoFreeEnv = 5,
+    // @{ 11 abi_ipc_error
+    /// The target of an `IpcTrySend` is not waiting to receive.
+    IpcNotRecv = 6,
+    // @}
 }
 
 impl Error {
@@ -98,6 +112,7 @@ impl Error {
         Error::Inval,
         Error::NoMem,
         Error::NoFreeEnv,
+        Error::IpcNotRecv, // @11 hidden
     ];
 
     /// The error a negative system-call result stands for, if any.
@@ -113,6 +128,7 @@ impl Error {
             Error::Inval => "invalid parameter",
             Error::NoMem => "out of memory",
             Error::NoFreeEnv => "out of environments",
+            Error::IpcNotRecv => "env is not recving", // @11 hidden
         }
     }
 }
@@ -144,6 +160,20 @@ pub enum EnvStatusArg {
     /// Alive but not to be scheduled.
     NotRunnable = 4,
 }
+
+// @{ 11 abi_ipc
+/// How a message travels (chapter 11). `IpcTrySend` takes the target's id, the value, a page
+/// address and the page's permissions; `IpcRecv` takes the address where a page may go. A page
+/// address at or above `UTOP` means "no page" (JOS's convention). When a send wakes the receiver,
+/// its `IpcRecv` returns 0, and the message is in its registers:
+pub mod ipc {
+    /// Any page address at or above this means no page.
+    pub const NO_PAGE: u64 = crate::layout::UTOP;
+    /// The sender's id arrives in `rdi`, the value in `rsi`, and the permissions of the page
+    /// mapped at the receiver's address in `rdx` (0 if no page came).
+    pub const REGISTERS: [&str; 3] = ["rdi", "rsi", "rdx"];
+}
+// @}
 
 /// The page-table permission bits user programs may pass to `sys_page_alloc` and
 /// `sys_page_map`: x86_64's own bits (Intel SDM Vol. 3A, 4.5), of which only these are allowed.

@@ -28,6 +28,17 @@ pub fn user_page(va: u64) -> Result<VirtAddr, Error> {
     VirtAddr::try_new(va).ok_or(Error::Inval)
 }
 
+// @{ 11 ipc_page
+/// `va` as the page address of a message (chapter 11): `None` at or above `UTOP` ("no page"),
+/// else it must be a page address a system call may map.
+pub fn ipc_page(va: u64) -> Result<Option<VirtAddr>, Error> {
+    if va >= UTOP {
+        return Ok(None);
+    }
+    user_page(va).map(Some)
+}
+// @}
+
 /// `bits` as the permissions of a user mapping.
 pub fn user_perm(bits: u64) -> Result<PteFlags, Error> {
     let required = perm::P | perm::U;
@@ -55,6 +66,19 @@ mod tests {
         );
         assert_eq!(user_page(0xffff_ffff_8010_0000), Err(Error::Inval));
     }
+
+    // @{ 11 ipc_page_test
+    #[test]
+    fn message_page_addresses() {
+        assert_eq!(ipc_page(UTOP), Ok(None));
+        assert_eq!(ipc_page(u64::MAX), Ok(None));
+        assert_eq!(ipc_page(0x80_0001), Err(Error::Inval));
+        assert_eq!(
+            ipc_page(0x80_0000).map(|p| p.map(VirtAddr::as_u64)),
+            Ok(Some(0x80_0000))
+        );
+    }
+    // @}
 
     #[test]
     fn permissions() {

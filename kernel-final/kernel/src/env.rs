@@ -12,6 +12,7 @@ use abi::{EnvId, NENV, PushRegs};
 //- use spin::{Mutex, MutexGuard}; // @0..5 hidden
 
 use crate::addr::PhysAddr;
+use crate::addr::VirtAddr; // @11 hidden
 use crate::cpu;
 use crate::elf::ElfError;
 use crate::envid::{self, FreeList};
@@ -42,6 +43,11 @@ pub enum EnvStatus {
     /// Destroyed while running on another CPU: that CPU frees it when the environment next
     /// enters the kernel (it cannot be freed under that CPU's feet).
     Dying,
+    // @}
+    // @{ 11 env_receiving
+    /// Blocked in `sys_ipc_recv` until a message arrives; a page, if one comes, goes at `dstva`
+    /// (`ipc.rs`).
+    Receiving { dstva: Option<VirtAddr> },
     // @}
 }
 
@@ -163,6 +169,13 @@ pub type EnvGuard = SpinGuard<'static, EnvTable>;
 pub fn lock_kernel() -> EnvGuard {
     KERNEL_LOCK.lock()
 }
+
+// @{ 10 try_lock_kernel
+/// Takes the big kernel lock if it is free now, else `None` (`SpinLock::try_lock`).
+pub fn try_lock_kernel() -> Option<EnvGuard> {
+    KERNEL_LOCK.try_lock()
+}
+// @}
 
 /// Whether this CPU holds the big kernel lock.
 pub fn holding_kernel_lock() -> bool {
@@ -292,8 +305,14 @@ impl EnvTable {
             cs: u64::from(USER_CS),
             ss: u64::from(USER_DS),
             rsp: USTACKTOP,
-            // Interrupts stay off in user mode in these chapters (bit 1 is always set).
-            rflags: 0x2,
+            // @{ 0..10
+            //- // Interrupts stay off in user mode in these chapters (bit 1 is always set).
+            //- rflags: 0x2,
+            // @}
+            // @{ 10 env_rflags
+            // Interrupts on in user mode (bit 1 is always set).
+            rflags: 0x2 | trapframe::RFLAGS_IF,
+            // @}
             ..TrapFrame::default()
         };
         println!("[{:08x}] new env {:08x}", creator, e.id);
@@ -366,6 +385,7 @@ pub fn run(mut envs: EnvGuard, slot: usize) -> ! {
     e.status = EnvStatus::Running { cpu: cpu::id() };
     e.runs += 1;
     vm::switch_to(e.root());
+    e.tf.rflags = trapframe::user_rflags(e.tf.rflags); // @10 run_rflags
     // The frame is copied to this stack: the table may change once the lock is dropped.
     let frame = e.tf;
     drop(envs);

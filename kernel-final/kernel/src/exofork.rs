@@ -20,11 +20,12 @@
 // @{ exofork_target
 use abi::{EnvStatusArg, Error};
 
+use crate::addr::{PhysAddr, VirtAddr};
 use crate::argcheck;
 use crate::cpu;
 use crate::env::{CreateError, EnvStatus, EnvTable};
 use crate::pgtable::{self, Memory, PteFlags};
-use crate::pmem;
+use crate::pmem::{self, KernelMemory};
 use crate::syscall::Failure;
 
 /// The environment `id` names, if the caller (in `cur`) may change its address space now.
@@ -95,16 +96,28 @@ pub fn sys_page_map(envs: &mut EnvTable, a: [u64; 5]) -> Result<i64, Failure> {
     let src_root = envs.get(target(envs, src)?).root();
     let dst_root = envs.get(target(envs, dst)?).root();
     pmem::with(|mem| {
-        let pte = pgtable::lookup(mem, src_root, srcva).ok_or(Error::Inval)?;
-        if !pte.flags().contains(PteFlags::USER) {
-            return Err(Error::Inval.into());
-        }
-        if flags.contains(PteFlags::WRITABLE) && !pte.flags().contains(PteFlags::WRITABLE) {
-            return Err(Error::Inval.into());
-        }
-        pgtable::insert(mem, dst_root, pte.addr(), dstva, flags).map_err(|_| Error::NoMem)?;
+        let frame = shareable_frame(mem, src_root, srcva, flags)?;
+        pgtable::insert(mem, dst_root, frame, dstva, flags).map_err(|_| Error::NoMem)?;
         Ok(0)
     })
+}
+
+/// The frame mapped at `va` in the address space `root`, if it may be mapped elsewhere with
+/// `flags`: a user page, and a writable one if `flags` asks for writing.
+pub fn shareable_frame(
+    mem: &mut KernelMemory,
+    root: PhysAddr,
+    va: VirtAddr,
+    flags: PteFlags,
+) -> Result<PhysAddr, Error> {
+    let pte = pgtable::lookup(mem, root, va).ok_or(Error::Inval)?;
+    if !pte.flags().contains(PteFlags::USER) {
+        return Err(Error::Inval);
+    }
+    if flags.contains(PteFlags::WRITABLE) && !pte.flags().contains(PteFlags::WRITABLE) {
+        return Err(Error::Inval);
+    }
+    Ok(pte.addr())
 }
 // @}
 

@@ -57,10 +57,18 @@ pub enum Reg {
     LvtLint1 = 0x360,
     /// LVT: APIC errors.
     LvtError = 0x370,
+    // @{ 10 timer_regs
+    /// Timer: the initial count; writing it (re)starts the count down.
+    TimerInitial = 0x380,
+    /// Timer: the current count.
+    TimerCurrent = 0x390,
+    /// Timer: the divide configuration (what the timer's clock is divided by).
+    TimerDivide = 0x3e0,
+    // @}
 }
 
 /// An LVT entry's mask bit.
-const LVT_MASKED: u32 = 1 << 16;
+pub const LVT_MASKED: u32 = 1 << 16;
 /// The spurious-vector register's APIC software-enable bit.
 const SPURIOUS_ENABLE: u32 = 1 << 8;
 /// The vector for spurious interrupts: all low four bits set, as older APICs require.

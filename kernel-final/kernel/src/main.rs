@@ -20,6 +20,7 @@ mod env;
 mod envid;
 mod frame;
 mod gdt;
+mod ipc; // @11 hidden
 mod lapic; // @2 hidden
 mod loader;
 mod memmap;
@@ -45,6 +46,7 @@ mod roundrobin;
 mod spinlock; // @5 hidden
 mod syscall;
 mod thiscpu; // @4 hidden
+mod timer; // @10 hidden
 mod trap;
 mod trapframe;
 mod tsc; // @9 hidden
@@ -73,6 +75,7 @@ fn kmain(mut info: BootInfo) -> ! {
     let smp = cpu::find_cpus();
     let lapic = lapic::init_boot_cpu(smp.lapic());
     cpu::set_table(&smp, &lapic);
+    timer::calibrate(&lapic); // @10 timer_calibrate_bsp
     // @}
     // @{ bsp_lock
     // @{ 5
@@ -122,6 +125,15 @@ fn kmain(mut info: BootInfo) -> ! {
             panic!("cannot create environment for '{name}': {e}");
         }
     }
+    // @{ 10 timer_start_bsp
+    if cmdline
+        .split_whitespace()
+        .any(|word| word == timer::PREEMPT_OFF)
+    {
+        timer::turn_preemption_off();
+    }
+    timer::start(&lapic);
+    // @}
     sched::schedule(envs)
 }
 // @} kmain

@@ -6,8 +6,15 @@
 // @}
 // @{ 6 sched_doc
 //! Every CPU runs environments now, and picks the next one by the round-robin rule of
-//! `roundrobin.rs` (JOS's `sched_yield`). A CPU that finds nothing to run halts for good; the
-//! CPU that finds nothing left anywhere (nothing runnable, running or dying) ends the run.
+// @{ 6..10
+//- //! `roundrobin.rs` (JOS's `sched_yield`). A CPU that finds nothing to run halts for good; the
+//- //! CPU that finds nothing left anywhere (nothing runnable, running or dying) ends the run.
+// @}
+// @{ 10 sched_doc_idle
+//! `roundrobin.rs` (JOS's `sched_yield`). A CPU that finds nothing to run sleeps until its next
+//! tick and looks again; the CPU that finds nothing left anywhere (nothing runnable, running
+//! or dying) ends the run.
+// @}
 // @}
 
 // @{ sched_uses
@@ -65,8 +72,15 @@ fn slot_state(e: &Env) -> SlotState {
 /// have all halted.
 fn halt(envs: EnvGuard) -> ! {
     // @{ 6 sched_halt_idle
-    // Other CPUs still have environments to run (or to free): this one is idle, and halts
-    // for good (there is no timer or IPI to wake it yet). The last CPU ends the run.
+    // @{ sched_idle
+    // @{ 6..10
+    //- // Other CPUs still have environments to run (or to free): this one is idle, and halts
+    //- // for good (there is no timer or IPI to wake it yet). The last CPU ends the run.
+    // @}
+    // @{ 10
+    // Other CPUs still have environments to run (or to free): this one is idle until its next
+    // tick, and then looks again. The last CPU ends the run.
+    // @}
     let busy = envs.iter().any(|(_, e)| {
         matches!(
             e.status,
@@ -75,8 +89,12 @@ fn halt(envs: EnvGuard) -> ! {
     });
     if busy {
         drop(envs);
-        smp::halt_this_cpu()
+        // @{ 6..10
+        //- smp::halt_this_cpu()
+        // @}
+        smp::idle() // @10
     }
+    // @} sched_idle
     // @}
     drop(envs);
     smp::wait_for_others_to_halt();

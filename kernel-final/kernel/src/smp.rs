@@ -11,6 +11,7 @@
 //! report in within [`START_TIMEOUT_US`] is reported, put back to sleep with another INIT, and
 //! left out.
 
+use core::arch::asm; // @10 hidden
 use core::arch::global_asm;
 use core::mem::offset_of;
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -24,6 +25,7 @@ use crate::lapic::{Ipi, Lapic};
 //- use crate::{cpu, percpu, pit, println, qemu, trap, vm}; // @4..5 hidden
 // @{ smp_uses_sched
 //- use crate::{cpu, env, percpu, pit, println, qemu, trap, vm}; // @5..6 hidden
+use crate::timer; // @10 hidden
 use crate::{cpu, env, percpu, pit, println, qemu, sched, trap, vm}; // @6 hidden
 // @} smp_uses_sched
 
@@ -171,6 +173,7 @@ extern "C" fn ap_main(cpu: u64) -> ! {
     // that while it holds the lock), may this CPU run kernel code that touches shared state.
     let kernel = env::lock_kernel();
     println!("SMP: CPU {cpu} holds the big kernel lock");
+    timer::start(&lapic); // @10 timer_start_ap
     // @{ 5..6
     //- drop(kernel);
     //- halt_this_cpu()
@@ -194,6 +197,43 @@ pub fn halt_this_cpu() -> ! {
     HALTED[cpu::id()].store(true, Ordering::Release);
     qemu::halt_forever()
 }
+
+// @{ 10 smp_idle
+/// Waits, with interrupts on, for this CPU's next interrupt (its tick, at the latest), which
+/// `trap::trap` answers by scheduling again (see [`wake_from_idle`]). Meanwhile the CPU counts as
+/// halted for [`wait_for_others_to_halt`]. The caller must not hold the big kernel lock.
+pub fn idle() -> ! {
+    assert!(
+        !env::holding_kernel_lock(),
+        "smp: idling while holding the big kernel lock"
+    );
+    let me = percpu::this();
+    HALTED[me.id()].store(true, Ordering::Release);
+    let top = me.kernel_stack_top();
+    // SAFETY: this CPU's kernel stack is free from `top` down: the code running now never
+    // returns (this function diverges), so its frames may be abandoned, and no trap from user
+    // mode can use the stack while this CPU is in the kernel. The interrupt that ends the `hlt`
+    // lands on the stack and goes to `trap::trap`, which never returns here.
+    unsafe {
+        asm!(
+            "movq {top}, %rsp",
+            "xorl %ebp, %ebp",
+            "2:",
+            "sti",
+            "hlt",
+            "jmp 2b",
+            top = in(reg) top,
+            options(att_syntax, noreturn)
+        )
+    }
+}
+
+/// Whether this CPU was idle; it is not any more. Interrupts reach the kernel only in `idle`,
+/// so an interrupt in kernel mode is a wake-up exactly when this says so.
+pub fn wake_from_idle() -> bool {
+    HALTED[cpu::id()].swap(false, Ordering::AcqRel)
+}
+// @}
 
 /// Whether some CPU is ending the run.
 static ENDING: AtomicBool = AtomicBool::new(false);

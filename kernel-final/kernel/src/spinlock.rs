@@ -111,20 +111,53 @@ impl<T> SpinLock<T> {
     /// Takes the lock, waiting for its turn. Panics if this CPU holds it already, or holds a
     /// lock that comes after it in the lock order.
     pub fn lock(&self) -> SpinGuard<'_, T> {
-        let irq = cpu::IrqOff::disable();
-        let me = cpu::id();
-        if self.holder.load(Ordering::Relaxed) == me {
-            panic!(
-                "spinlock {}: CPU {me} takes it again while holding it",
-                self.name
-            );
-        }
-        self.check_order();
+        let irq = self.prepare();
         let ticket = self.next_ticket.fetch_add(1, Ordering::Relaxed);
         while self.serving.load(Ordering::Acquire) != ticket {
             cpu::relax();
         }
-        self.holder.store(me, Ordering::Relaxed);
+        self.acquired(irq)
+    }
+    // @{ 10 try_lock
+
+    /// Takes the lock if it is free at this moment, and otherwise returns `None` at once,
+    /// without taking a ticket: for a CPU that only wants to look (an idle CPU), which must
+    /// never make the CPUs with work queue behind it.
+    pub fn try_lock(&self) -> Option<SpinGuard<'_, T>> {
+        let irq = self.prepare();
+        // Free means every ticket handed out has been served: take the next one only if it is
+        // the one being served.
+        let serving = self.serving.load(Ordering::Acquire);
+        self.next_ticket
+            .compare_exchange(
+                serving,
+                serving.wrapping_add(1),
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            )
+            .ok()?;
+        Some(self.acquired(irq))
+    }
+    // @}
+
+    /// What comes before taking the lock: interrupts off, and the checks that this CPU may
+    /// take it (it does not hold it already, nor a lock later in the order).
+    fn prepare(&self) -> cpu::IrqOff {
+        let irq = cpu::IrqOff::disable();
+        if self.holder.load(Ordering::Relaxed) == cpu::id() {
+            panic!(
+                "spinlock {}: CPU {} takes it again while holding it",
+                self.name,
+                cpu::id()
+            );
+        }
+        self.check_order();
+        irq
+    }
+
+    /// The lock is this CPU's: records it, and hands out the guard.
+    fn acquired(&self, irq: cpu::IrqOff) -> SpinGuard<'_, T> {
+        self.holder.store(cpu::id(), Ordering::Relaxed);
         cpu::set_held_ranks(cpu::held_ranks() | self.rank.bit());
         SpinGuard {
             lock: self,
@@ -242,6 +275,23 @@ mod tests {
         let _a = lock.lock();
         let _b = lock.lock();
     }
+
+    // @{ 10 try_lock_test
+    #[test]
+    fn try_lock_takes_only_a_free_lock() {
+        let lock = Arc::new(SpinLock::new("x", Rank::Frames, ()));
+        let held = lock.lock();
+        let other = Arc::clone(&lock);
+        let got = std::thread::spawn(move || other.try_lock().is_some());
+        assert!(!got.join().unwrap(), "try_lock took a held lock");
+        drop(held);
+        let again = lock.try_lock();
+        assert!(again.is_some() && lock.holding());
+        drop(again);
+        // It queued for nothing: an ordinary lock still gets its turn at once.
+        drop(lock.lock());
+    }
+    // @}
 
     #[test]
     fn locks_in_order_are_fine() {

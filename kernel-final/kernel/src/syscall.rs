@@ -10,6 +10,7 @@ use abi::{Error, Syscall};
 
 use crate::console;
 use crate::exofork; // @7 hidden
+use crate::ipc; // @11 hidden
 use crate::pgfault; // @8 hidden
 // @{ syscall_uses_env
 //- use crate::env::EnvTable; // @0..6
@@ -81,6 +82,10 @@ fn run(envs: &mut EnvTable, cur: usize, call: Syscall, a: [u64; 5]) -> Result<i6
         Syscall::PageAlloc => exofork::sys_page_alloc(envs, a[0], a[1], a[2]),
         Syscall::PageMap => exofork::sys_page_map(envs, a),
         Syscall::PageUnmap => exofork::sys_page_unmap(envs, a[0], a[1]),
+        // @}
+        // @{ 11 ipc_calls
+        Syscall::IpcTrySend => ipc::sys_ipc_try_send(envs, cur, a),
+        Syscall::IpcRecv => ipc::sys_ipc_recv(envs, cur, a[0]),
         // @}
         Syscall::EnvSetPgfaultUpcall => Ok(pgfault::sys_env_set_pgfault_upcall(envs, a[0], a[1])?), // @8 upcall_call
     }

@@ -5,10 +5,19 @@
 //! pushes the interrupted context and jumps to the gate's handler. Our handlers are the stubs
 //! in `trapentry.S`, which complete the [`TrapFrame`] (`trapframe.rs`) and call [`trap`].
 //!
-//! The kernel runs with interrupts disabled (and, in these chapters, so do environments), so a
-//! trap from kernel mode is always a kernel bug: it panics. A trap from user mode is saved into
-//! the current environment and handled on its behalf; a user fault destroys the environment and
+// @{ 0..10
+//- //! The kernel runs with interrupts disabled (and, in these chapters, so do environments), so a
+//- //! trap from kernel mode is always a kernel bug: it panics. A trap from user mode is saved into
+//- //! the current environment and handled on its behalf; a user fault destroys the environment and
+//- //! never the kernel.
+// @}
+// @{ 10 trap_doc_irq
+//! The kernel runs with interrupts disabled; environments run with them enabled, so that each
+//! CPU's timer can take the CPU back. A trap from kernel mode is therefore a kernel bug (it
+//! panics), except an interrupt that wakes an idle CPU. A trap from user mode is saved into the
+//! current environment and handled on its behalf; a user fault destroys the environment and
 //! never the kernel.
+// @}
 
 use core::arch::global_asm;
 use core::mem::offset_of;
@@ -20,6 +29,8 @@ use spin::Once;
 use crate::env::{self, EnvStatus, EnvTable}; // @6 hidden
 // @} trap_uses_env
 use crate::gdt::KERNEL_CS;
+use crate::lapic::{self, Lapic}; // @10 hidden
+use crate::smp; // @10 hidden
 use crate::trapframe::TrapFrame;
 // @{ trap_uses_pgfault
 //- use crate::{println, sched, syscall}; // @0..8
@@ -53,6 +64,8 @@ pub mod vector {
     pub const PAGE_FAULT: u8 = 14;
     /// The first vector of the (remapped, masked) legacy PIC's interrupts.
     pub const IRQ0: u8 = 32;
+    /// Each CPU's local APIC timer: IRQ 0's vector, as in JOS (`IRQ_OFFSET + IRQ_TIMER`).
+    pub const TIMER: u8 = IRQ0; // @10 timer_vector
     /// System calls.
     pub const SYSCALL: u8 = abi::SYSCALL_VECTOR;
 }
@@ -108,7 +121,14 @@ pub fn init() {
                 // User code may raise these with `int` (DPL 3); everything else it may not,
                 // so `int $14` from user mode is a general-protection fault instead.
                 vector::BREAKPOINT => Gate::new(handler, false, 3),
-                vector::SYSCALL => Gate::new(handler, true, 3),
+                // @{ 0..10
+                //- vector::SYSCALL => Gate::new(handler, true, 3),
+                // @}
+                // @{ 10 syscall_gate
+                // An interrupt gate, as every other: the CPU clears IF on the way in, so the
+                // kernel runs with interrupts off even when user mode had them on.
+                vector::SYSCALL => Gate::new(handler, false, 3),
+                // @}
                 // @{ 4 df_gate
                 // A double fault gets a stack of its own: if the kernel stack overflowed, the
                 // CPU could push nothing on it, and the double fault would become a triple
@@ -137,6 +157,18 @@ pub fn load() {
 /// Called by `trap_common` with the frame it built on the kernel stack.
 extern "C" fn trap(frame: &mut TrapFrame) -> ! {
     if !frame.came_from_user() {
+        // @{ 10 trap_idle
+        // An interrupt that woke this CPU in `smp::idle`, the one place where the kernel runs
+        // with interrupts on: acknowledge it and look for work, unless another CPU is in the
+        // kernel (then look again at the next tick, rather than queue for the lock).
+        if smp::wake_from_idle() {
+            acknowledge(frame.vector as u8);
+            match env::try_lock_kernel() {
+                Some(envs) => sched::schedule(envs),
+                None => smp::idle(),
+            }
+        }
+        // @}
         kernel_trap(frame);
     }
     let mut envs = env::lock_kernel();
@@ -194,6 +226,18 @@ fn dispatch(envs: &mut EnvTable, cur: usize, frame: &TrapFrame) {
         //- }
         // @}
         vector::PAGE_FAULT => pgfault::user_page_fault(envs, cur, frame, fault_address()), // @8 trap_pgfault
+        // @{ 10 trap_timer
+        // The tick: the environment's time slice is over. It stays runnable, and `trap` sees
+        // it is no longer running and asks the scheduler for the next one (it again, if
+        // nothing else can run).
+        vector::TIMER => {
+            acknowledge(vector::TIMER);
+            envs.get_mut(cur).status = EnvStatus::Runnable;
+        }
+        // An interrupt withdrawn before the CPU took it (spurious), and an APIC error: nothing
+        // to do but acknowledge; the environment goes on.
+        lapic::SPURIOUS_VECTOR | lapic::ERROR_VECTOR => acknowledge(frame.vector as u8),
+        // @}
         _ => {
             print_frame(frame);
             envs.destroy(cur);
@@ -201,6 +245,20 @@ fn dispatch(envs: &mut EnvTable, cur: usize, frame: &TrapFrame) {
     }
 }
 // @} trap_dispatch
+
+// @{ 10 acknowledge
+/// Tells this CPU's local APIC that the interrupt `vector` is handled (end of interrupt), so
+/// that it delivers the next one of the same or a lower priority (SDM Vol. 3A, 11.8.5). A
+/// spurious interrupt is the exception: the APIC never marked it in service, and wants no EOI
+/// (11.9).
+fn acknowledge(vector: u8) {
+    if vector != lapic::SPURIOUS_VECTOR {
+        Lapic::this_cpu()
+            .expect("trap: interrupt before the APIC")
+            .eoi();
+    }
+}
+// @}
 
 /// The address of the last page fault (CR2).
 pub fn fault_address() -> u64 {

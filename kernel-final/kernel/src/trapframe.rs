@@ -53,3 +53,17 @@ pub fn pop_frame(frame: &TrapFrame) -> ! {
     // abandons the current stack, which no one will use again.
     unsafe { trap_return(frame) }
 }
+// @{ 10 user_rflags
+
+/// The interrupt flag (RFLAGS bit 9).
+pub const RFLAGS_IF: u64 = 1 << 9;
+/// The I/O privilege level (RFLAGS bits 12-13).
+const RFLAGS_IOPL: u64 = 0b11 << 12;
+
+/// The flags user code runs with: whatever it set, but always interrupts on (so the timer can
+/// take the CPU back) and IOPL 0 (so it cannot turn them off: `cli` faults at CPL 3 when CPL >
+/// IOPL, and `popf` leaves IF alone). SDM Vol. 1, 3.4.3.
+pub fn user_rflags(rflags: u64) -> u64 {
+    (rflags | RFLAGS_IF) & !RFLAGS_IOPL
+}
+// @}

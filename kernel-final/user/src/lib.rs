@@ -27,6 +27,7 @@ pub mod dumbfork; // @7 hidden
 // @{ 9 hidden
 pub mod fork;
 pub mod forkbench;
+pub mod ipc; // @11 hidden
 // @}
 pub mod libmain;
 pub mod panic;

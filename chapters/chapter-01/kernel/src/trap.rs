@@ -42,6 +42,7 @@ pub mod vector {
     pub const PAGE_FAULT: u8 = 14;
     /// The first vector of the (remapped, masked) legacy PIC's interrupts.
     pub const IRQ0: u8 = 32;
+    /// Each CPU's local APIC timer: IRQ 0's vector, as in JOS (`IRQ_OFFSET + IRQ_TIMER`).
     /// System calls.
     pub const SYSCALL: u8 = abi::SYSCALL_VECTOR;
 }

@@ -54,7 +54,7 @@ pub enum Reg {
 }
 
 /// An LVT entry's mask bit.
-const LVT_MASKED: u32 = 1 << 16;
+pub const LVT_MASKED: u32 = 1 << 16;
 /// The spurious-vector register's APIC software-enable bit.
 const SPURIOUS_ENABLE: u32 = 1 << 8;
 /// The vector for spurious interrupts: all low four bits set, as older APICs require.

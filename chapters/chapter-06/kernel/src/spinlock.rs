@@ -101,20 +101,32 @@ impl<T> SpinLock<T> {
     /// Takes the lock, waiting for its turn. Panics if this CPU holds it already, or holds a
     /// lock that comes after it in the lock order.
     pub fn lock(&self) -> SpinGuard<'_, T> {
-        let irq = cpu::IrqOff::disable();
-        let me = cpu::id();
-        if self.holder.load(Ordering::Relaxed) == me {
-            panic!(
-                "spinlock {}: CPU {me} takes it again while holding it",
-                self.name
-            );
-        }
-        self.check_order();
+        let irq = self.prepare();
         let ticket = self.next_ticket.fetch_add(1, Ordering::Relaxed);
         while self.serving.load(Ordering::Acquire) != ticket {
             cpu::relax();
         }
-        self.holder.store(me, Ordering::Relaxed);
+        self.acquired(irq)
+    }
+
+    /// What comes before taking the lock: interrupts off, and the checks that this CPU may
+    /// take it (it does not hold it already, nor a lock later in the order).
+    fn prepare(&self) -> cpu::IrqOff {
+        let irq = cpu::IrqOff::disable();
+        if self.holder.load(Ordering::Relaxed) == cpu::id() {
+            panic!(
+                "spinlock {}: CPU {} takes it again while holding it",
+                self.name,
+                cpu::id()
+            );
+        }
+        self.check_order();
+        irq
+    }
+
+    /// The lock is this CPU's: records it, and hands out the guard.
+    fn acquired(&self, irq: cpu::IrqOff) -> SpinGuard<'_, T> {
+        self.holder.store(cpu::id(), Ordering::Relaxed);
         cpu::set_held_ranks(cpu::held_ranks() | self.rank.bit());
         SpinGuard {
             lock: self,

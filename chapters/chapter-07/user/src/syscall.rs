@@ -61,7 +61,7 @@ pub unsafe fn syscall(num: Syscall, a1: u64, a2: u64, a3: u64, a4: u64, a5: u64)
 }
 
 /// Turns a raw system-call result into the value or the error it stands for.
-fn check(result: i64) -> Result<u64, Error> {
+pub fn check(result: i64) -> Result<u64, Error> {
     if result >= 0 {
         Ok(result as u64)
     } else {

@@ -1,0 +1,62 @@
+//! Choosing what runs next.
+//!
+//! Every CPU runs environments now, and picks the next one by the round-robin rule of
+//! `roundrobin.rs` (JOS's `sched_yield`). A CPU that finds nothing to run sleeps until its next
+//! tick and looks again; the CPU that finds nothing left anywhere (nothing runnable, running
+//! or dying) ends the run.
+
+use abi::NENV;
+
+use crate::cpu;
+use crate::env::{self, Env, EnvGuard, EnvStatus};
+use crate::pmem;
+use crate::println;
+use crate::qemu::{self, ExitCode};
+use crate::roundrobin::{self, SlotState};
+use crate::smp;
+use crate::tsc;
+
+/// Runs the next environment, or ends the run when nothing is runnable.
+pub fn schedule(envs: EnvGuard) -> ! {
+    let next = roundrobin::pick_next(NENV, |s| slot_state(envs.get(s)), envs.current(), cpu::id());
+    match next {
+        Some(slot) => env::run(envs, slot),
+        None => halt(envs),
+    }
+}
+
+/// What the round-robin rule needs to know of an environment.
+fn slot_state(e: &Env) -> SlotState {
+    match e.status {
+        EnvStatus::Runnable => SlotState::Runnable,
+        EnvStatus::Running { cpu } => SlotState::RunningOn(cpu),
+        _ => SlotState::Other,
+    }
+}
+
+/// Nothing for this CPU to run. When nothing is left to run anywhere, the run is over: the lock
+/// goes first, so that the other CPUs can finish what they are doing, and the run ends when they
+/// have all halted.
+fn halt(envs: EnvGuard) -> ! {
+    // Other CPUs still have environments to run (or to free): this one is idle until its next
+    // tick, and then looks again. The last CPU ends the run.
+    let busy = envs.iter().any(|(_, e)| {
+        matches!(
+            e.status,
+            EnvStatus::Runnable | EnvStatus::Running { .. } | EnvStatus::Dying
+        )
+    });
+    if busy {
+        drop(envs);
+        smp::idle()
+    }
+    drop(envs);
+    smp::wait_for_others_to_halt();
+    pmem::report_leaks();
+    println!(
+        "kernel: the environments ran for {} TSC ticks",
+        tsc::elapsed_ticks()
+    );
+    println!("No runnable environments in the system!");
+    qemu::exit(ExitCode::Success)
+}
