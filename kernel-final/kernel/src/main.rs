@@ -10,25 +10,22 @@
 mod addr;
 mod argcheck; // @7 hidden
 mod boot;
+mod cmdline;
 mod console;
 mod cpu;
 mod elf;
-// @{ 7 hidden
-mod exofork;
-// @}
 mod env;
 mod envid;
+mod exofork; // @7 hidden
 mod frame;
 mod gdt;
 mod ipc; // @11 hidden
 mod lapic; // @2 hidden
 mod loader;
 mod memmap;
-// @{ 1 hidden
-mod mp;
-mod mp_layout;
-mod mp_result;
-// @}
+mod mp; // @1 hidden
+mod mp_layout; // @1 hidden
+mod mp_result; // @1 hidden
 mod percpu; // @4 hidden
 mod pgfault; // @8 hidden
 mod pgtable;
@@ -37,12 +34,10 @@ mod pit; // @3 hidden
 mod pmem;
 mod programs;
 mod qemu;
+mod roundrobin; // @6 hidden
 mod sched;
 mod selftest; // @4 hidden
 mod smp; // @3 hidden
-// @{ 6 hidden
-mod roundrobin;
-// @}
 mod spinlock; // @5 hidden
 mod syscall;
 mod thiscpu; // @4 hidden
@@ -93,27 +88,10 @@ fn kmain(mut info: BootInfo) -> ! {
     let cmdline = core::str::from_utf8(info.cmdline()).unwrap_or("");
     //- let mut envs = env::lock_kernel(); // @0..5
     // @} bsp_lock
-    // @{ selftest_option
-    // @{ 4
-    if cmdline
-        .split_whitespace()
-        .any(|word| word == selftest::KSTACK_OVERFLOW)
-    {
-        selftest::kstack_overflow();
-    }
-    // @}
+    selftest::run_if_asked(cmdline); // @4 selftest_option
     pmem::set_baseline(); // @7 baseline
     tsc::start_clock(); // @9 start_clock
-    // @{ 0..4
-    //- for name in cmdline.split_whitespace() {
-    // @}
-    // @{ 4
-    for name in cmdline
-        .split_whitespace()
-        .filter(|word| !selftest::is_option(word))
-    {
-        // @}
-        // @} selftest_option
+    for name in cmdline::programs(cmdline) {
         let Some(image) = programs::find(name) else {
             println!("kernel: unknown program '{name}'; the programs are:");
             for p in programs::names() {
@@ -125,15 +103,8 @@ fn kmain(mut info: BootInfo) -> ! {
             panic!("cannot create environment for '{name}': {e}");
         }
     }
-    // @{ 10 timer_start_bsp
-    if cmdline
-        .split_whitespace()
-        .any(|word| word == timer::PREEMPT_OFF)
-    {
-        timer::turn_preemption_off();
-    }
-    timer::start(&lapic);
-    // @}
+    timer::read_options(cmdline); // @10 timer_options
+    timer::start(&lapic); // @10 timer_start_bsp
     sched::schedule(envs)
 }
 // @} kmain

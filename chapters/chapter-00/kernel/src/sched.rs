@@ -1,7 +1,7 @@
 //! Choosing what runs next.
 //!
-//! With one CPU and no `sys_yield` yet, the rule is simple: run the first runnable environment
-//! in the table; when there is none, the run is over.
+//! `schedule` gives this CPU an environment to run; when nothing is left to run anywhere, the
+//! run is over.
 
 use crate::env::{self, EnvGuard, EnvStatus};
 use crate::println;
@@ -15,9 +15,15 @@ pub fn schedule(envs: EnvGuard) -> ! {
         .map(|(i, _)| i);
     match next {
         Some(slot) => env::run(envs, slot),
-        None => {
-            println!("No runnable environments in the system!");
-            qemu::exit(ExitCode::Success)
-        }
+        None => halt(envs),
     }
+}
+
+/// Nothing for this CPU to run. When nothing is left to run anywhere, the run is over: the lock
+/// goes first, so that the other CPUs can finish what they are doing, and the run ends when they
+/// have all halted.
+fn halt(envs: EnvGuard) -> ! {
+    drop(envs);
+    println!("No runnable environments in the system!");
+    qemu::exit(ExitCode::Success)
 }

@@ -9,6 +9,7 @@
 
 mod addr;
 mod boot;
+mod cmdline;
 mod console;
 mod cpu;
 mod elf;
@@ -60,7 +61,7 @@ fn kmain(mut info: BootInfo) -> ! {
 
     let cmdline = core::str::from_utf8(info.cmdline()).unwrap_or("");
     let mut envs = env::lock_kernel();
-    for name in cmdline.split_whitespace() {
+    for name in cmdline::programs(cmdline) {
         let Some(image) = programs::find(name) else {
             println!("kernel: unknown program '{name}'; the programs are:");
             for p in programs::names() {

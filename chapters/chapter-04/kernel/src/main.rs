@@ -9,6 +9,7 @@
 
 mod addr;
 mod boot;
+mod cmdline;
 mod console;
 mod cpu;
 mod elf;
@@ -63,16 +64,8 @@ fn kmain(mut info: BootInfo) -> ! {
 
     let cmdline = core::str::from_utf8(info.cmdline()).unwrap_or("");
     let mut envs = env::lock_kernel();
-    if cmdline
-        .split_whitespace()
-        .any(|word| word == selftest::KSTACK_OVERFLOW)
-    {
-        selftest::kstack_overflow();
-    }
-    for name in cmdline
-        .split_whitespace()
-        .filter(|word| !selftest::is_option(word))
-    {
+    selftest::run_if_asked(cmdline);
+    for name in cmdline::programs(cmdline) {
         let Some(image) = programs::find(name) else {
             println!("kernel: unknown program '{name}'; the programs are:");
             for p in programs::names() {

@@ -11,15 +11,18 @@
 use core::arch::asm;
 use core::hint::black_box;
 
+use crate::cmdline;
 use crate::percpu;
 use crate::println;
 
 /// The command-line word that asks for the kernel-stack overflow test.
 pub const KSTACK_OVERFLOW: &str = "selftest=kstack-overflow";
 
-/// Whether a command-line word is an option rather than a program name.
-pub fn is_option(word: &str) -> bool {
-    word.contains('=')
+/// Runs the self-test the kernel command line asks for, if any.
+pub fn run_if_asked(cmdline: &str) {
+    if cmdline::has_option(cmdline, KSTACK_OVERFLOW) {
+        kstack_overflow();
+    }
 }
 
 /// Overflows this CPU's kernel stack on purpose; never returns (the kernel panics).

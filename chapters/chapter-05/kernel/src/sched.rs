@@ -1,7 +1,7 @@
 //! Choosing what runs next.
 //!
-//! With one CPU and no `sys_yield` yet, the rule is simple: run the first runnable environment
-//! in the table; when there is none, the run is over.
+//! `schedule` gives this CPU an environment to run; when nothing is left to run anywhere, the
+//! run is over.
 
 use crate::env::{self, EnvGuard, EnvStatus};
 use crate::println;

@@ -1,13 +1,17 @@
 //! Choosing what runs next.
 //!
+//! `schedule` gives this CPU an environment to run; when nothing is left to run anywhere, the
+//! run is over.
+//!
 //! Every CPU runs environments now, and picks the next one by the round-robin rule of
-//! `roundrobin.rs` (JOS's `sched_yield`). A CPU that finds nothing to run halts for good; the
-//! CPU that finds nothing left anywhere (nothing runnable, running or dying) ends the run.
+//! `roundrobin.rs` (JOS's `sched_yield`). The CPU that finds nothing left anywhere (nothing
+//! runnable, running or dying) ends the run; one that only has nothing to do itself is idle.
 
 use abi::NENV;
 
 use crate::cpu;
-use crate::env::{self, Env, EnvGuard, EnvStatus};
+use crate::env::Env;
+use crate::env::{self, EnvGuard, EnvStatus};
 use crate::pmem;
 use crate::println;
 use crate::qemu::{self, ExitCode};
@@ -36,8 +40,8 @@ fn slot_state(e: &Env) -> SlotState {
 /// goes first, so that the other CPUs can finish what they are doing, and the run ends when they
 /// have all halted.
 fn halt(envs: EnvGuard) -> ! {
-    // Other CPUs still have environments to run (or to free): this one is idle, and halts
-    // for good (there is no timer or IPI to wake it yet). The last CPU ends the run.
+    // Other CPUs still have environments to run (or to free): this one is idle (`smp::idle`)
+    // until there is something for it to do. The last CPU ends the run.
     let busy = envs.iter().any(|(_, e)| {
         matches!(
             e.status,

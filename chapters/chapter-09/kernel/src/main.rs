@@ -10,6 +10,7 @@
 mod addr;
 mod argcheck;
 mod boot;
+mod cmdline;
 mod console;
 mod cpu;
 mod elf;
@@ -71,18 +72,10 @@ fn kmain(mut info: BootInfo) -> ! {
     );
 
     let cmdline = core::str::from_utf8(info.cmdline()).unwrap_or("");
-    if cmdline
-        .split_whitespace()
-        .any(|word| word == selftest::KSTACK_OVERFLOW)
-    {
-        selftest::kstack_overflow();
-    }
+    selftest::run_if_asked(cmdline);
     pmem::set_baseline();
     tsc::start_clock();
-    for name in cmdline
-        .split_whitespace()
-        .filter(|word| !selftest::is_option(word))
-    {
+    for name in cmdline::programs(cmdline) {
         let Some(image) = programs::find(name) else {
             println!("kernel: unknown program '{name}'; the programs are:");
             for p in programs::names() {

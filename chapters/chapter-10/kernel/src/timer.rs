@@ -16,6 +16,7 @@ use core::sync::atomic::{AtomicBool, Ordering};
 
 use spin::Once;
 
+use crate::cmdline;
 use crate::lapic::{LVT_MASKED, Lapic, Reg};
 use crate::pit;
 use crate::println;
@@ -41,11 +42,13 @@ pub const PREEMPT_OFF: &str = "preempt=off";
 /// Whether the CPUs' timers tick (`start`).
 static PREEMPTION: AtomicBool = AtomicBool::new(true);
 
-/// Turns preemption off for the rest of the run; the boot CPU does so, if asked, before any
-/// CPU starts its timer.
-pub fn turn_preemption_off() {
-    PREEMPTION.store(false, Ordering::Relaxed);
-    println!("timer: preemption off ({PREEMPT_OFF})");
+/// Turns preemption off for the rest of the run if the kernel command line says so; the boot
+/// CPU asks before any CPU starts its timer.
+pub fn read_options(cmdline: &str) {
+    if cmdline::has_option(cmdline, PREEMPT_OFF) {
+        PREEMPTION.store(false, Ordering::Relaxed);
+        println!("timer: preemption off ({PREEMPT_OFF})");
+    }
 }
 
 /// Measures the timer against the PIT (on the boot CPU, once) and says what it found.
