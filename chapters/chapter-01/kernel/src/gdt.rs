@@ -20,8 +20,11 @@ pub const KERNEL_DS: u16 = 0x10;
 pub const USER_CS: u16 = 0x18 | 3;
 /// User data segment selector (RPL 3).
 pub const USER_DS: u16 = 0x20 | 3;
-/// The TSS selector.
-pub const TSS_SELECTOR: u16 = 0x28;
+/// The TSS selector of CPU `cpu`. A TSS descriptor takes two GDT entries (16 bytes), and CPU 0's
+/// comes first, at 0x28 (JOS's GD_TSS0).
+pub const fn tss_selector(cpu: usize) -> u16 {
+    0x28 + 16 * cpu as u16
+}
 
 /// A code or data segment descriptor for long mode (SDM Vol. 3A, Figure 3-8).
 pub const fn segment(code: bool, dpl: u64) -> u64 {
@@ -66,7 +69,39 @@ impl Tss {
     }
 }
 
-/// The TSS, written before `ltr` and read by the CPU on every trap from user mode.
+/// How many CPUs have a TSS descriptor in the GDT.
+const TSS_SLOTS: usize = 1;
+
+/// The GDT: five segments, then a TSS descriptor (two entries) per CPU. The CPU itself writes
+/// to it (the busy bit of a TSS descriptor, on `ltr`), so the entries are atomics rather than
+/// plain integers the compiler may assume constant.
+static GDT: [AtomicU64; 5 + 2 * TSS_SLOTS] = {
+    let mut gdt = [const { AtomicU64::new(0) }; 5 + 2 * TSS_SLOTS];
+    gdt[1] = AtomicU64::new(segment(true, 0));
+    gdt[2] = AtomicU64::new(segment(false, 0));
+    gdt[3] = AtomicU64::new(segment(true, 3));
+    gdt[4] = AtomicU64::new(segment(false, 3));
+    gdt
+};
+
+/// Loads the GDT and CPU `cpu`'s TSS (at `tss`, `limit` + 1 bytes long) on the running CPU.
+///
+/// # Safety
+/// `tss` must point to a TSS that stays valid and in place for good and that no other CPU
+/// loads, and the caller must be CPU `cpu`.
+pub unsafe fn init_cpu(cpu: usize, tss: *const Tss, limit: u64) {
+    install_tss(5 + 2 * cpu, tss as u64, limit);
+    load();
+    // SAFETY: the descriptor was just written for this CPU's own TSS (the caller's promise),
+    // and no other CPU loads it, so it is not busy.
+    unsafe {
+        x86::task::load_tr(x86::segmentation::SegmentSelector::from_raw(tss_selector(
+            cpu,
+        )))
+    };
+}
+
+/// The boot CPU's TSS, written before `ltr` and read by the CPU on every trap from user mode.
 struct TssCell(UnsafeCell<Tss>);
 
 // SAFETY: the TSS is written only in `init`, on the one CPU, before the CPU itself reads it.
@@ -74,27 +109,13 @@ unsafe impl Sync for TssCell {}
 
 static TSS: TssCell = TssCell(UnsafeCell::new(Tss::new()));
 
-/// The GDT. The CPU itself writes to it (the TSS descriptor's busy bit on `ltr`), so the
-/// entries are atomics rather than plain integers the compiler may assume constant.
-static GDT: [AtomicU64; 7] = [
-    AtomicU64::new(0),
-    AtomicU64::new(segment(true, 0)),
-    AtomicU64::new(segment(false, 0)),
-    AtomicU64::new(segment(true, 3)),
-    AtomicU64::new(segment(false, 3)),
-    AtomicU64::new(0), // TSS, low half (filled in by init)
-    AtomicU64::new(0), // TSS, high half
-];
-
 /// Loads the GDT and the TSS, with `kernel_stack_top` as the stack for traps from user mode.
 pub fn init(kernel_stack_top: u64) {
     let tss = TSS.0.get();
     // SAFETY: nothing reads the TSS yet (see TssCell); a packed field is written by value.
     unsafe { (*tss).rsp[0] = kernel_stack_top };
-    install_tss(5, tss as u64, size_of::<Tss>() as u64 - 1);
-    load();
-    // SAFETY: the TSS descriptor was just written and this is the only `ltr` of it.
-    unsafe { x86::task::load_tr(x86::segmentation::SegmentSelector::from_raw(TSS_SELECTOR)) };
+    // SAFETY: the TSS is static and this is CPU 0, the only CPU that runs user code.
+    unsafe { init_cpu(0, tss, size_of::<Tss>() as u64 - 1) };
 }
 
 /// Writes a 64-bit TSS descriptor (SDM Vol. 3A, Figure 8-4) for the TSS at `base` into GDT
@@ -110,7 +131,7 @@ fn install_tss(index: usize, base: u64, limit: u64) {
 }
 
 /// Loads the GDT and reloads every segment register from it.
-fn load() {
+pub fn load() {
     let pointer = x86::dtables::DescriptorTablePointer {
         limit: (size_of_val(&GDT) - 1) as u16,
         base: GDT.as_ptr().cast::<u64>(),

@@ -133,7 +133,9 @@ fn wait_online(cpu: usize) -> bool {
 /// Where an AP arrives from the trampoline, on its own kernel stack and the kernel page tables.
 extern "C" fn ap_main(cpu: u64) -> ! {
     let cpu = cpu as usize;
-    gdt::load_ap();
+    // The GDT without a TSS: `ltr` marks a TSS descriptor busy, so the boot CPU's cannot be
+    // loaded twice. This CPU runs no user code yet, which is what a TSS is for.
+    gdt::load();
     trap::load();
     let lapic = Lapic::this_cpu().expect("smp: local APIC not mapped");
     lapic.init();

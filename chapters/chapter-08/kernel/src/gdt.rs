@@ -21,8 +21,8 @@ pub const KERNEL_DS: u16 = 0x10;
 pub const USER_CS: u16 = 0x18 | 3;
 /// User data segment selector (RPL 3).
 pub const USER_DS: u16 = 0x20 | 3;
-/// The TSS selector of CPU `cpu`: every CPU has its own TSS and its own 16-byte descriptor for
-/// it, starting at 0x28 (so CPU 0's is JOS's GD_TSS0).
+/// The TSS selector of CPU `cpu`. A TSS descriptor takes two GDT entries (16 bytes), and CPU 0's
+/// comes first, at 0x28 (JOS's GD_TSS0).
 pub const fn tss_selector(cpu: usize) -> u16 {
     0x28 + 16 * cpu as u16
 }
@@ -70,11 +70,14 @@ impl Tss {
     }
 }
 
+/// How many CPUs have a TSS descriptor in the GDT.
+const TSS_SLOTS: usize = MAX_CPUS;
+
 /// The GDT: five segments, then a TSS descriptor (two entries) per CPU. The CPU itself writes
 /// to it (the busy bit of a TSS descriptor, on `ltr`), so the entries are atomics rather than
 /// plain integers the compiler may assume constant.
-static GDT: [AtomicU64; 5 + 2 * MAX_CPUS] = {
-    let mut gdt = [const { AtomicU64::new(0) }; 5 + 2 * MAX_CPUS];
+static GDT: [AtomicU64; 5 + 2 * TSS_SLOTS] = {
+    let mut gdt = [const { AtomicU64::new(0) }; 5 + 2 * TSS_SLOTS];
     gdt[1] = AtomicU64::new(segment(true, 0));
     gdt[2] = AtomicU64::new(segment(false, 0));
     gdt[3] = AtomicU64::new(segment(true, 3));
@@ -112,7 +115,7 @@ fn install_tss(index: usize, base: u64, limit: u64) {
 }
 
 /// Loads the GDT and reloads every segment register from it.
-fn load() {
+pub fn load() {
     let pointer = x86::dtables::DescriptorTablePointer {
         limit: (size_of_val(&GDT) - 1) as u16,
         base: GDT.as_ptr().cast::<u64>(),
