@@ -20,6 +20,7 @@ mod report;
 mod spec;
 mod stage;
 mod suite;
+mod toolchain;
 mod tree;
 
 use std::process::ExitCode;

@@ -15,6 +15,7 @@ use crate::repo::Repo;
 use crate::spec;
 use crate::stage::Stage;
 use crate::suite::{Report, Suite, TreeWork};
+use crate::toolchain;
 use crate::tree;
 
 /// The tally of results.
@@ -67,6 +68,7 @@ pub fn main(repo: &Repo, args: Args) -> anyhow::Result<ExitCode> {
         .iter()
         .any(|t| !plan::select(&specs, t.chapter, filter).is_empty());
     let qemu = if any_runs { Some(qemu::find()?) } else { None };
+    toolchain::ensure(repo)?;
     if trees.is_empty() {
         eprintln!(
             "note: no chapter has been generated yet (`cargo xtask split`); testing the tooling only"
