@@ -93,7 +93,7 @@ impl Suite<'_> {
         let queue = &queue;
         thread::scope(|scope| {
             let root_sender = sender.clone();
-            scope.spawn(move || run_checks("workspace", root_checks, 0, None, &root_sender));
+            scope.spawn(move || run_checks("workspace", root_checks, 0, &root_sender));
             let lane = TreeLane {
                 repo,
                 stage: &stage,
@@ -139,28 +139,22 @@ impl Suite<'_> {
 }
 
 /// Runs `checks` in order, reporting them from place `first` on; returns the next free place.
-/// For checks of a staged tree, `staged` puts the real tree's paths back into their output.
 fn run_checks(
     scope: &str,
     checks: Vec<Check>,
     first: usize,
-    staged: Option<&Staged>,
     sender: &Sender<(usize, Report)>,
 ) -> usize {
     let mut slot = first;
     for check in checks {
         let name = check.name;
         let outcome = checks::run(check);
-        let output = match staged {
-            Some(staged) => staged.unstage(&outcome.output),
-            None => outcome.output,
-        };
         let report = Report::Test {
             scope: scope.to_string(),
             name: name.to_string(),
             passed: outcome.passed,
             elapsed: outcome.elapsed,
-            details: indent(&output),
+            details: indent(&outcome.output),
         };
         let _ = sender.send((slot, report));
         slot += 1;
@@ -184,10 +178,8 @@ impl<'a> TreeLane<'a, '_> {
         let name = &work.tree.name;
         let sender = &self.sender;
         // Only compiling needs the stage (a filter may leave just `fmt`, or nothing at all).
-        let compiles = !work.runs.is_empty()
-            || checks
-                .iter()
-                .any(|c| c.cmd.get_current_dir() == Some(self.stage.src.as_path()));
+        let compiles =
+            !work.runs.is_empty() || checks.iter().any(|c| self.stage.builds_here(&c.cmd));
         let staged = if compiles {
             match self.stage.enter(&work.tree) {
                 Ok(staged) => Some(staged),
@@ -199,7 +191,7 @@ impl<'a> TreeLane<'a, '_> {
         } else {
             None
         };
-        let mut slot = run_checks(name, checks, first, staged.as_ref(), sender);
+        let mut slot = run_checks(name, checks, first, sender);
         let Some(staged) = staged.filter(|_| !work.runs.is_empty()) else {
             return slot;
         };
@@ -273,24 +265,24 @@ impl<'a> TreeLane<'a, '_> {
     }
 }
 
-/// Builds the staged tree's debug kernel and copies it out of the stage; on failure, what
-/// went wrong (cargo's output).
+/// Builds the staged tree's debug kernel and copies it out of the shared target directory; on
+/// failure, what went wrong (cargo's output).
 fn build(staged: &Staged) -> Result<std::path::PathBuf, String> {
     // What an earlier tree left there must not pass for this tree's kernel.
-    let elf = staged.tree.kernel_elf(false);
+    let elf = staged.built_kernel();
     if let Err(e) = std::fs::remove_file(&elf)
         && e.kind() != std::io::ErrorKind::NotFound
     {
         return Err(format!("cannot remove {}: {e}\n", elf.display()));
     }
-    let cmd = cargo::in_tree(&staged.tree, &cargo::build_args(false));
+    let cmd = staged.cargo(&cargo::build_args(false));
     let run = process::capture(cmd, None).map_err(|e| format!("cannot run cargo: {e}\n"))?;
     if !run.ending.success() {
-        return Err(staged.unstage(&run.output));
+        return Err(run.output);
     }
     staged
         .keep_kernel()
-        .map_err(|e| staged.unstage(&format!("{}{e:#}\n", run.output)))
+        .map_err(|e| format!("{}{e:#}\n", run.output))
 }
 
 /// A failed test with `details`.
@@ -486,7 +478,7 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn a_tree_is_staged_only_for_what_compiles_and_messages_name_the_real_tree() {
+    fn a_tree_is_staged_only_for_what_compiles_and_checks_run_in_the_tree() {
         let root = std::env::temp_dir().join(format!("xtask-suite-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
         let repo = Repo { root: root.clone() };
@@ -501,9 +493,12 @@ mod tests {
             default_prog: "hello".into(),
         };
         let stage = Stage::new(&repo);
-        let check = |name: &'static str, dir: &Path| {
+        let check = |name: &'static str, shared: bool| {
             let mut cmd = std::process::Command::new("sh");
-            cmd.args(["-c", "ls kernel; pwd; exit 1"]).current_dir(dir);
+            cmd.args(["-c", "ls kernel; pwd; exit 1"]).current_dir(&real);
+            if shared {
+                cmd.env("CARGO_TARGET_DIR", &stage.target_dir);
+            }
             Check { name, cmd }
         };
         let run = |checks: Vec<Check>| {
@@ -528,11 +523,12 @@ mod tests {
             details
         };
 
-        assert_eq!(run(vec![check("fmt", &real)]).len(), 1);
-        assert!(!stage.src.exists(), "nothing compiles: nothing staged");
+        let wrapper = root.join("target/trees/wrappers/chapter-01/rustc-wrapper");
+        assert_eq!(run(vec![check("fmt", false)]).len(), 1);
+        assert!(!wrapper.exists(), "nothing compiles: nothing staged");
 
-        let details = run(vec![check("fmt", &real), check("clippy", &stage.src)]);
-        assert!(stage.src.join("kernel/main.rs").is_file());
+        let details = run(vec![check("fmt", false), check("clippy", true)]);
+        assert!(wrapper.is_file());
         let expected = format!(
             "chapter-01:     $ sh -c 'ls kernel; pwd; exit 1'\n    main.rs\n    {}\n",
             real.display()

@@ -84,14 +84,17 @@ pub fn main(repo: &Repo, args: Args) -> anyhow::Result<ExitCode> {
     let trees = trees
         .into_iter()
         .map(|tree| {
-            let staged = stage.staged(&tree);
-            TreeWork {
-                checks: filtered(checks::tree_checks(&tree, &staged, &host), filter),
+            let packages = crate::stage::workspace_packages(&tree.dir)?;
+            Ok(TreeWork {
+                checks: filtered(
+                    checks::tree_checks(&tree, &stage, &packages, &host),
+                    filter,
+                ),
                 runs: plan::select(&specs, tree.chapter, filter),
                 tree,
-            }
+            })
         })
-        .collect();
+        .collect::<anyhow::Result<_>>()?;
     let suite = Suite {
         repo,
         stage,
