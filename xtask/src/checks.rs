@@ -187,9 +187,7 @@ mod tests {
     }
 
     fn stage() -> Stage {
-        Stage::new(&Repo {
-            root: "/r".into(),
-        })
+        Stage::new(&Repo { root: "/r".into() })
     }
 
     fn packages() -> Vec<String> {

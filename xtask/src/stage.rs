@@ -136,8 +136,7 @@ impl Stage {
         };
         locked.with_context(|| format!("cannot lock {}", self.lock.display()))?;
         let wrapper = self.wrapper(tree);
-        write_wrapper(&wrapper)
-            .with_context(|| format!("cannot write {}", wrapper.display()))?;
+        write_wrapper(&wrapper).with_context(|| format!("cannot write {}", wrapper.display()))?;
         Ok(Staged {
             tree: self.staged(tree),
             stage: self.clone(),
@@ -189,8 +188,8 @@ fn toml_key(name: &str) -> String {
 pub fn workspace_packages(dir: &Path) -> anyhow::Result<Vec<String>> {
     let manifest = |dir: &Path| -> anyhow::Result<toml::Table> {
         let path = dir.join("Cargo.toml");
-        let text = fs::read_to_string(&path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
+        let text =
+            fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
         text.parse()
             .with_context(|| format!("{} is not valid TOML", path.display()))
     };
@@ -381,9 +380,18 @@ mod tests {
             "[workspace]\nmembers = [\"abi\", \"kernel\", \"tools/*\"]\n",
         );
         write(&root.join("abi/Cargo.toml"), "[package]\nname = \"abi\"\n");
-        write(&root.join("kernel/Cargo.toml"), "[package]\nname = \"kernel\"\n");
-        write(&root.join("tools/b/Cargo.toml"), "[package]\nname = \"tool-b\"\n");
-        write(&root.join("tools/a/Cargo.toml"), "[package]\nname = \"tool-a\"\n");
+        write(
+            &root.join("kernel/Cargo.toml"),
+            "[package]\nname = \"kernel\"\n",
+        );
+        write(
+            &root.join("tools/b/Cargo.toml"),
+            "[package]\nname = \"tool-b\"\n",
+        );
+        write(
+            &root.join("tools/a/Cargo.toml"),
+            "[package]\nname = \"tool-a\"\n",
+        );
         write(&root.join("tools/notes/README"), "no package");
         assert_eq!(
             workspace_packages(&root).unwrap(),

@@ -495,7 +495,8 @@ mod tests {
         let stage = Stage::new(&repo);
         let check = |name: &'static str, shared: bool| {
             let mut cmd = std::process::Command::new("sh");
-            cmd.args(["-c", "ls kernel; pwd; exit 1"]).current_dir(&real);
+            cmd.args(["-c", "ls kernel; pwd; exit 1"])
+                .current_dir(&real);
             if shared {
                 cmd.env("CARGO_TARGET_DIR", &stage.target_dir);
             }

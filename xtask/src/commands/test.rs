@@ -86,10 +86,7 @@ pub fn main(repo: &Repo, args: Args) -> anyhow::Result<ExitCode> {
         .map(|tree| {
             let packages = crate::stage::workspace_packages(&tree.dir)?;
             Ok(TreeWork {
-                checks: filtered(
-                    checks::tree_checks(&tree, &stage, &packages, &host),
-                    filter,
-                ),
+                checks: filtered(checks::tree_checks(&tree, &stage, &packages, &host), filter),
                 runs: plan::select(&specs, tree.chapter, filter),
                 tree,
             })
