@@ -4,7 +4,7 @@
 //! printed is `N passed, M failed`. How the work is spread over the machine is [`crate::suite`]'s.
 
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::args::Args;
 use crate::cargo;
@@ -18,11 +18,16 @@ use crate::suite::{Report, Suite, TreeWork};
 use crate::toolchain;
 use crate::tree;
 
+/// How many of the slowest tests the summary lists.
+const SLOWEST: usize = 5;
+
 /// The tally of results.
 #[derive(Default)]
 struct Tally {
     passed: usize,
     failed: Vec<String>,
+    /// Every test's time and name (`[scope] name`), for the slowest ones.
+    times: Vec<(Duration, String)>,
 }
 
 impl Tally {
@@ -31,6 +36,7 @@ impl Tally {
         let word = if passed { "ok" } else { "FAILED" };
         let seconds = elapsed.as_secs_f64();
         println!("[{scope}] {name}: {word} ({seconds:.1} s)");
+        self.times.push((elapsed, format!("[{scope}] {name}")));
         if passed {
             self.passed += 1;
         } else {
@@ -38,9 +44,18 @@ impl Tally {
             self.failed.push(format!("[{scope}] {name}"));
         }
     }
+
+    /// The `n` slowest tests, slowest first (ties in report order).
+    fn slowest(&self, n: usize) -> Vec<&(Duration, String)> {
+        let mut times: Vec<&(Duration, String)> = self.times.iter().collect();
+        times.sort_by(|a, b| b.0.cmp(&a.0));
+        times.truncate(n);
+        times
+    }
 }
 
 pub fn main(repo: &Repo, args: Args) -> anyhow::Result<ExitCode> {
+    let start = Instant::now();
     args.no_passthrough()?;
     let mut positionals = args.positionals(2)?.into_iter();
     let first = positionals.next();
@@ -110,7 +125,7 @@ pub fn main(repo: &Repo, args: Args) -> anyhow::Result<ExitCode> {
         } => tally.record(&scope, &name, passed, elapsed, &details),
         Report::Note(text) => print!("{text}"),
     });
-    Ok(summarize(&tally, filter))
+    Ok(summarize(&tally, filter, start.elapsed()))
 }
 
 /// The checks whose names pass `filter`.
@@ -121,8 +136,10 @@ fn filtered(checks: Vec<Check>, filter: Option<&str>) -> Vec<Check> {
         .collect()
 }
 
-/// Prints the failures and the closing `N passed, M failed` line; returns the exit status.
-fn summarize(tally: &Tally, filter: Option<&str>) -> ExitCode {
+/// Prints the slowest tests, the total wall time, the failures and the closing
+/// `N passed, M failed` line; returns the exit status.
+fn summarize(tally: &Tally, filter: Option<&str>, wall: Duration) -> ExitCode {
+    print!("{}", timing(tally, wall));
     if !tally.failed.is_empty() {
         println!("\nfailures:");
         for name in &tally.failed {
@@ -138,5 +155,46 @@ fn summarize(tally: &Tally, filter: Option<&str>) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// The slowest tests and the total wall time, for the end of the report.
+fn timing(tally: &Tally, wall: Duration) -> String {
+    let mut text = String::new();
+    let slowest = tally.slowest(SLOWEST);
+    if !slowest.is_empty() {
+        text.push_str(&format!("\nslowest {}:\n", slowest.len()));
+        for (elapsed, name) in slowest {
+            text.push_str(&format!("{:>8.1} s  {name}\n", elapsed.as_secs_f64()));
+        }
+    }
+    text.push_str(&format!("total wall time: {:.1} s\n", wall.as_secs_f64()));
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_lists_the_slowest_tests_and_the_wall_time() {
+        let mut tally = Tally::default();
+        let secs = Duration::from_secs_f64;
+        for (name, time) in [("a", 0.5), ("b", 3.0), ("c", 0.1), ("d", 2.0), ("e", 3.0)] {
+            tally.record("chapter-01", name, true, secs(time), "");
+        }
+        tally.record("workspace", "f", false, secs(1.0), "    why\n");
+        tally.record("chapter-02", "g", true, Duration::ZERO, "");
+        assert_eq!(
+            timing(&tally, secs(75.25)),
+            "\nslowest 5:\n     3.0 s  [chapter-01] b\n     3.0 s  [chapter-01] e\n     \
+             2.0 s  [chapter-01] d\n     1.0 s  [workspace] f\n     0.5 s  [chapter-01] a\n\
+             total wall time: 75.2 s\n"
+        );
+        assert_eq!((tally.passed, tally.failed.len()), (6, 1));
+        assert_eq!(
+            timing(&Tally::default(), secs(0.04)),
+            "total wall time: 0.0 s\n"
+        );
     }
 }
