@@ -48,7 +48,7 @@ impl Tally {
     /// The `n` slowest tests, slowest first (ties in report order).
     fn slowest(&self, n: usize) -> Vec<&(Duration, String)> {
         let mut times: Vec<&(Duration, String)> = self.times.iter().collect();
-        times.sort_by(|a, b| b.0.cmp(&a.0));
+        times.sort_by_key(|t| std::cmp::Reverse(t.0));
         times.truncate(n);
         times
     }
