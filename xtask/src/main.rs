@@ -17,6 +17,7 @@ mod process;
 mod qemu;
 mod repo;
 mod report;
+mod reuse;
 mod spec;
 mod stage;
 mod suite;

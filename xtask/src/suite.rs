@@ -23,6 +23,7 @@ use crate::harness::{Bench, QEMU_WORKERS};
 use crate::plan::Run;
 use crate::process;
 use crate::repo::Repo;
+use crate::reuse;
 use crate::stage::{Stage, Staged};
 use crate::tree::Tree;
 
@@ -37,6 +38,8 @@ pub enum Report {
         elapsed: Duration,
         /// For a failure, what went wrong, indented, ending in a newline.
         details: String,
+        /// For a QEMU run not made again, whose verdict it has ([`crate::reuse`]).
+        reused: Option<String>,
     },
     /// Something to say that is no test (how a kernel build went), ending in a newline.
     Note(String),
@@ -91,6 +94,8 @@ impl Suite<'_> {
         let (sender, receiver) = mpsc::channel::<(usize, Report)>();
         let queue = Queue::default();
         let queue = &queue;
+        let (kernels, verdicts) = (reuse::Trees::default(), reuse::Verdicts::default());
+        let (kernels, verdicts) = (&kernels, &verdicts);
         thread::scope(|scope| {
             let root_sender = sender.clone();
             scope.spawn(move || run_checks("workspace", root_checks, 0, &root_sender));
@@ -100,6 +105,8 @@ impl Suite<'_> {
                 qemu,
                 sender: sender.clone(),
                 queue,
+                kernels,
+                verdicts,
             };
             let trees = &trees;
             scope.spawn(move || {
@@ -114,14 +121,27 @@ impl Suite<'_> {
                 scope.spawn(move || {
                     while let Some(job) = queue.pop() {
                         let result = job.bench.run(&job.run);
+                        let tree = &job.bench.tree.name;
+                        let made = reuse::Made {
+                            tree: tree.clone(),
+                            log: repo.qemu_logs(tree).join(job.run.log_name()),
+                            passed: result.passed,
+                            details: result.details.clone(),
+                        };
                         let report = Report::Test {
-                            scope: job.bench.tree.name.clone(),
+                            scope: tree.clone(),
                             name: job.run.label(),
                             passed: result.passed,
                             elapsed: result.elapsed,
                             details: result.details,
+                            reused: None,
                         };
-                        if sender.send((job.slot, report)).is_err() {
+                        let mut sent = sender.send((job.slot, report));
+                        for waiter in verdicts.made(job.key, made.clone()) {
+                            let report = reused(repo, &made, &waiter);
+                            sent = sent.and(sender.send((waiter.slot, report)));
+                        }
+                        if sent.is_err() {
                             break;
                         }
                     }
@@ -155,6 +175,7 @@ fn run_checks(
             passed: outcome.passed,
             elapsed: outcome.elapsed,
             details: indent(&outcome.output),
+            reused: None,
         };
         let _ = sender.send((slot, report));
         slot += 1;
@@ -169,6 +190,10 @@ struct TreeLane<'a, 's> {
     qemu: Option<&'a Path>,
     sender: Sender<(usize, Report)>,
     queue: &'s Queue<Job<'a>>,
+    /// The trees built so far, to tell which have the same files.
+    kernels: &'s reuse::Trees,
+    /// The QEMU runs of the suite, to make each only once.
+    verdicts: &'s reuse::Verdicts,
 }
 
 impl<'a> TreeLane<'a, '_> {
@@ -232,15 +257,41 @@ impl<'a> TreeLane<'a, '_> {
             kernel,
             programs,
         });
-        self.queue.push_all(work.runs.iter().map(|&run| {
-            let job = Job {
-                slot,
-                run,
-                bench: Arc::clone(&bench),
+        // Runs are keyed by the first tree with this tree's files (a tree that cannot be read
+        // is its own).
+        let kernel_of = match reuse::tree_files(&work.tree.dir) {
+            Ok(files) => self.kernels.kernel_of(name, files),
+            Err(_) => name.clone(),
+        };
+        let mut jobs = Vec::new();
+        for &run in &work.runs {
+            let key = reuse::Key {
+                kernel: kernel_of.clone(),
+                test: run.spec.name.clone(),
+                cpus: run.cpus,
+                attempt: run.attempt,
             };
+            let waiter = reuse::Waiter {
+                slot,
+                tree: name.clone(),
+                name: run.label(),
+                log: self.repo.qemu_logs(name).join(run.log_name()),
+            };
+            match self.verdicts.claim(key.clone(), waiter.clone()) {
+                reuse::Claim::Boot => jobs.push(Job {
+                    slot,
+                    run,
+                    key,
+                    bench: Arc::clone(&bench),
+                }),
+                reuse::Claim::Reuse(made) => {
+                    let _ = sender.send((slot, reused(self.repo, &made, &waiter)));
+                }
+                reuse::Claim::Wait => {}
+            }
             slot += 1;
-            job
-        }));
+        }
+        self.queue.push_all(jobs);
         slot
     }
 
@@ -293,6 +344,28 @@ fn failure(scope: &str, name: &str, details: &str) -> Report {
         passed: false,
         elapsed: Duration::ZERO,
         details: details.to_string(),
+        reused: None,
+    }
+}
+
+/// The report of `waiter`'s run, which `made` made for it; its log says so.
+fn reused(repo: &Repo, made: &reuse::Made, waiter: &reuse::Waiter) -> Report {
+    let shown = repo.display(&made.log);
+    let mut details = String::new();
+    if let Err(e) = reuse::write_log(made, waiter, shown) {
+        let log = repo.display(&waiter.log).display();
+        details.push_str(&format!("    cannot write {log}: {e}\n"));
+    }
+    if !made.passed {
+        details.push_str(&made.details);
+    }
+    Report::Test {
+        scope: waiter.tree.clone(),
+        name: waiter.name.clone(),
+        passed: made.passed && details.is_empty(),
+        elapsed: Duration::ZERO,
+        details,
+        reused: Some(reuse::note(made)),
     }
 }
 
@@ -305,6 +378,8 @@ fn indent(text: &str) -> String {
 struct Job<'a> {
     slot: usize,
     run: Run<'a>,
+    /// What makes it the same run as another ([`crate::reuse`]).
+    key: reuse::Key,
     bench: Arc<Bench<'a>>,
 }
 

@@ -26,17 +26,31 @@ const SLOWEST: usize = 5;
 struct Tally {
     passed: usize,
     failed: Vec<String>,
-    /// Every test's time and name (`[scope] name`), for the slowest ones.
+    /// Every test's time and name (`[scope] name`), for the slowest ones (a reused QEMU run,
+    /// which took no time, is left out).
     times: Vec<(Duration, String)>,
 }
 
 impl Tally {
-    /// Prints one result line (and, for a failure, its details) and counts it.
-    fn record(&mut self, scope: &str, name: &str, passed: bool, elapsed: Duration, details: &str) {
+    /// Prints one result line (and, for a failure, its details) and counts it. A QEMU run that
+    /// was not made again shows `reused`, whose verdict it has, instead of its time.
+    fn record(
+        &mut self,
+        scope: &str,
+        name: &str,
+        passed: bool,
+        elapsed: Duration,
+        details: &str,
+        reused: Option<&str>,
+    ) {
         let word = if passed { "ok" } else { "FAILED" };
-        let seconds = elapsed.as_secs_f64();
-        println!("[{scope}] {name}: {word} ({seconds:.1} s)");
-        self.times.push((elapsed, format!("[{scope}] {name}")));
+        match reused {
+            Some(note) => println!("[{scope}] {name}: {word} ({note})"),
+            None => println!("[{scope}] {name}: {word} ({:.1} s)", elapsed.as_secs_f64()),
+        }
+        if reused.is_none() {
+            self.times.push((elapsed, format!("[{scope}] {name}")));
+        }
         if passed {
             self.passed += 1;
         } else {
@@ -122,7 +136,8 @@ pub fn main(repo: &Repo, args: Args) -> anyhow::Result<ExitCode> {
             passed,
             elapsed,
             details,
-        } => tally.record(&scope, &name, passed, elapsed, &details),
+            reused,
+        } => tally.record(&scope, &name, passed, elapsed, &details, reused.as_deref()),
         Report::Note(text) => print!("{text}"),
     });
     Ok(summarize(&tally, filter, start.elapsed()))
@@ -181,10 +196,10 @@ mod tests {
         let mut tally = Tally::default();
         let secs = Duration::from_secs_f64;
         for (name, time) in [("a", 0.5), ("b", 3.0), ("c", 0.1), ("d", 2.0), ("e", 3.0)] {
-            tally.record("chapter-01", name, true, secs(time), "");
+            tally.record("chapter-01", name, true, secs(time), "", None);
         }
-        tally.record("workspace", "f", false, secs(1.0), "    why\n");
-        tally.record("chapter-02", "g", true, Duration::ZERO, "");
+        tally.record("workspace", "f", false, secs(1.0), "    why\n", None);
+        tally.record("chapter-02", "g", true, Duration::ZERO, "", Some("reused"));
         assert_eq!(
             timing(&tally, secs(75.25)),
             "\nslowest 5:\n     3.0 s  [chapter-01] b\n     3.0 s  [chapter-01] e\n     \
@@ -192,6 +207,7 @@ mod tests {
              total wall time: 75.2 s\n"
         );
         assert_eq!((tally.passed, tally.failed.len()), (6, 1));
+        assert_eq!(tally.times.len(), 6, "the reused run took no time");
         assert_eq!(
             timing(&Tally::default(), secs(0.04)),
             "total wall time: 0.0 s\n"
