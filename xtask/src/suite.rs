@@ -1,10 +1,12 @@
 //! Running the test suite of `cargo xtask test`, with the machine kept busy:
 //!
 //! - the checks of the tooling workspace run in one lane;
-//! - the trees are checked and built one after the other in another lane, each in the shared
-//!   stage ([`crate::stage`]), so the crates they all use are compiled once;
-//! - as soon as a tree's kernel is built, its QEMU runs join one pool of QEMU workers, and run
-//!   while the next tree is checked and built.
+//! - the trees are built and checked one after the other in another lane, each into the shared
+//!   target directory ([`crate::stage`]), so the crates they all use are compiled once;
+//! - a tree's kernel is built before its checks run, and its QEMU runs then join one pool of
+//!   QEMU workers, and run while the tree is checked and the next tree built;
+//! - a QEMU run that an earlier tree with the same files already made is not made again
+//!   ([`crate::reuse`]).
 //!
 //! Every result has a place in a fixed order (the tooling's checks first, then each tree's checks,
 //! its kernel build and its QEMU runs) and is handed over as soon as it and everything before it
@@ -216,19 +218,28 @@ impl<'a> TreeLane<'a, '_> {
         } else {
             None
         };
-        let mut slot = run_checks(name, checks, first, sender);
-        let Some(staged) = staged.filter(|_| !work.runs.is_empty()) else {
-            return slot;
-        };
-        let build_slot = slot;
-        slot += 1;
+        // The kernel is built first, so that its QEMU runs go on while the checks run (and
+        // while the last tree's checks run, rather than after them); the report still lists the
+        // checks first.
+        let build_slot = first + checks.len();
+        if let Some(staged) = staged.as_ref().filter(|_| !work.runs.is_empty()) {
+            self.kernel(work, staged, build_slot);
+        }
+        run_checks(name, checks, first, sender);
+        build_slot + usize::from(!work.runs.is_empty()) + work.runs.len()
+    }
+
+    /// Builds the kernel of `work`'s tree and queues its QEMU runs (or reports them failed),
+    /// reporting from place `build_slot` on.
+    fn kernel(&self, work: &'a TreeWork<'a>, staged: &Staged, build_slot: usize) {
+        let name = &work.tree.name;
+        let sender = &self.sender;
+        let mut slot = build_slot + 1;
         let start = Instant::now();
-        let built = build(&staged).and_then(|kernel| {
+        let built = build(staged).and_then(|kernel| {
             let programs = work.tree.programs().map_err(|e| format!("{e:#}\n"))?;
             Ok((kernel, programs))
         });
-        // The stage is free for the next tree as soon as the kernel is out of it.
-        drop(staged);
         let seconds = start.elapsed().as_secs_f64();
         let (kernel, programs, qemu) = match (built, self.qemu) {
             (Ok((kernel, programs)), Some(qemu)) => (kernel, programs, qemu),
@@ -245,7 +256,7 @@ impl<'a> TreeLane<'a, '_> {
                     let _ = sender.send((slot, failure(name, &run.label(), why)));
                     slot += 1;
                 }
-                return slot;
+                return;
             }
         };
         let note = format!("[{name}] kernel built ({seconds:.1} s)\n");
@@ -292,7 +303,6 @@ impl<'a> TreeLane<'a, '_> {
             slot += 1;
         }
         self.queue.push_all(jobs);
-        slot
     }
 
     /// Fails every test of `work` with `why`, for a tree that cannot be staged.
