@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::cargo;
 use crate::process;
 use crate::repo::Repo;
+use crate::stage::Stage;
 use crate::tree::Tree;
 
 /// How long one check may take: far more than a cold build needs, but it stops a hung test from
@@ -77,9 +78,9 @@ pub fn root_checks(repo: &Repo) -> Vec<Check> {
 
 /// The checks of a kernel tree. Its workspace builds for the kernel's target except `host-tests`,
 /// which is checked and run for the host (`host` is the host's target triple). Formatting is
-/// checked in the tree itself; what compiles runs in `staged`, the same tree in the stage
-/// ([`crate::stage`]).
-pub fn tree_checks(tree: &Tree, staged: &Tree, host: &str) -> Vec<Check> {
+/// checked in the tree itself; what compiles goes to the shared target directory of `stage`
+/// ([`crate::stage`]), where `packages`, the tree's own packages, get units of their own.
+pub fn tree_checks(tree: &Tree, stage: &Stage, packages: &[String], host: &str) -> Vec<Check> {
     vec![
         Check {
             name: "fmt",
@@ -90,10 +91,10 @@ pub fn tree_checks(tree: &Tree, staged: &Tree, host: &str) -> Vec<Check> {
         },
         Check {
             name: "clippy",
-            cmd: cargo::in_tree(
-                staged,
+            cmd: stage.clippy(
+                tree,
+                packages,
                 &[
-                    "clippy",
                     "--workspace",
                     "--exclude",
                     "host-tests",
@@ -106,10 +107,10 @@ pub fn tree_checks(tree: &Tree, staged: &Tree, host: &str) -> Vec<Check> {
         },
         Check {
             name: "clippy (host-tests)",
-            cmd: cargo::in_tree(
-                staged,
+            cmd: stage.clippy(
+                tree,
+                packages,
                 &[
-                    "clippy",
                     "-p",
                     "host-tests",
                     "--target",
@@ -123,7 +124,7 @@ pub fn tree_checks(tree: &Tree, staged: &Tree, host: &str) -> Vec<Check> {
         },
         Check {
             name: "host-tests",
-            cmd: cargo::in_tree(staged, &["test", "-p", "host-tests", "--target", host]),
+            cmd: stage.cargo(tree, &["test", "-p", "host-tests", "--target", host]),
         },
     ]
 }
@@ -185,38 +186,49 @@ mod tests {
         }
     }
 
-    fn staged() -> Tree {
-        Tree {
-            dir: "/r/target/trees/src".into(),
-            target_dir: "/r/target/trees/build".into(),
-            ..tree()
-        }
+    fn stage() -> Stage {
+        Stage::new(&Repo { root: "/r".into() })
+    }
+
+    fn packages() -> Vec<String> {
+        vec!["abi".into(), "kernel".into()]
     }
 
     #[test]
     fn host_tests_are_checked_for_the_host_and_the_rest_for_the_kernel() {
-        let checks = tree_checks(&tree(), &staged(), "x86_64-unknown-linux-gnu");
+        let checks = tree_checks(&tree(), &stage(), &packages(), "x86_64-unknown-linux-gnu");
         let lines: Vec<String> = checks.iter().map(|c| describe(&c.cmd)).collect();
+        let config = "--config profile.dev.package.abi.codegen-units=1000 \
+                      --config profile.dev.package.kernel.codegen-units=1000";
         assert_eq!(
             lines,
             [
-                format!("cargo fmt --all --check -- --color {}", cargo::color()).as_str(),
-                "cargo clippy --workspace --exclude host-tests --all-targets -- -D warnings",
-                "cargo clippy -p host-tests --target x86_64-unknown-linux-gnu --all-targets \
-                 -- -D warnings",
-                "cargo test -p host-tests --target x86_64-unknown-linux-gnu",
+                format!("cargo fmt --all --check -- --color {}", cargo::color()),
+                format!(
+                    "cargo clippy {config} --workspace --exclude host-tests --all-targets \
+                     -- -D warnings"
+                ),
+                format!(
+                    "cargo clippy {config} -p host-tests --target x86_64-unknown-linux-gnu \
+                     --all-targets -- -D warnings"
+                ),
+                "cargo test -p host-tests --target x86_64-unknown-linux-gnu".to_string(),
             ]
         );
-        // Formatting is checked in the tree, the rest is compiled in the stage.
+        // Everything runs in the tree; what compiles goes to the shared target directory.
         let dirs: Vec<_> = checks.iter().map(|c| c.cmd.get_current_dir()).collect();
-        assert_eq!(dirs[0], Some(tree().dir.as_path()));
-        assert!(dirs[1..].iter().all(|d| *d == Some(staged().dir.as_path())));
+        assert!(dirs.iter().all(|d| *d == Some(tree().dir.as_path())));
+        let shared: Vec<bool> = checks.iter().map(|c| stage().builds_here(&c.cmd)).collect();
+        assert_eq!(shared, [false, true, true, true]);
     }
 
     #[test]
     fn check_names_are_distinct() {
         let repo = Repo::locate();
-        for checks in [root_checks(&repo), tree_checks(&tree(), &staged(), "h")] {
+        for checks in [
+            root_checks(&repo),
+            tree_checks(&tree(), &stage(), &packages(), "h"),
+        ] {
             let mut names: Vec<_> = checks.iter().map(|c| c.name).collect();
             names.dedup();
             assert_eq!(names.len(), checks.len());

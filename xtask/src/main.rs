@@ -17,9 +17,11 @@ mod process;
 mod qemu;
 mod repo;
 mod report;
+mod reuse;
 mod spec;
 mod stage;
 mod suite;
+mod toolchain;
 mod tree;
 
 use std::process::ExitCode;

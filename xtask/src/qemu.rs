@@ -33,6 +33,9 @@ pub struct Boot<'a> {
 /// QEMU's arguments (without the program name) for `boot`.
 pub fn args(boot: &Boot) -> Vec<OsString> {
     let mut args: Vec<OsString> = [
+        // No default devices (network card, VGA, floppy, CD-ROM, monitor): the kernel uses
+        // none of them, and the firmware boots about a third faster without them.
+        "-nodefaults",
         "-display",
         "none",
         "-serial",
@@ -145,7 +148,7 @@ mod tests {
         };
         assert_eq!(
             command_line(&boot),
-            "qemu-system-x86_64 -display none -serial stdio -no-reboot -m 128M \
+            "qemu-system-x86_64 -nodefaults -display none -serial stdio -no-reboot -m 128M \
              -device isa-debug-exit,iobase=0xf4,iosize=0x04 -smp 4,sockets=4 \
              -kernel /t/kernel -append 'hello yield'"
         );

@@ -1,67 +1,126 @@
-//! The shared build of `cargo xtask test`: every tree is built from one staging directory into
-//! one target directory, so that the crates the trees depend on (x86, spin, bitflags, ...) are
-//! compiled once, not once per tree, and what two chapters have in common is not compiled again.
+//! The shared build of `cargo xtask test`: every tree is built into one target directory, so that
+//! the crates the trees depend on (x86, spin, bitflags, trybuild, ...) are compiled once, not
+//! once per tree, while each tree keeps builds of its own crates that stay fresh from one run of
+//! the suite to the next.
 //!
-//! Why a staging copy: cargo names a workspace's own crates by a hash that does not depend on
-//! where the workspace is, so `kernel` of chapter 2 and `kernel` of chapter 3 are the *same*
-//! unit to cargo, and whether it is up to date is judged by file times alone. Built from their
-//! own directories into one target directory, chapter 3 would pass for built once chapter 2 was
-//! (its files being older than chapter 2's build) and be tested with chapter 2's kernel. Copying
-//! a tree into the staging directory rewrites exactly the files whose text differs from what is
-//! there, which gives them new times, and removes the files the tree does not have: cargo then
-//! sees what changed, as if someone had edited one workspace from one chapter into the next.
+//! The catch: cargo names a workspace's own crates by a hash that does not depend on where the
+//! workspace is, so `kernel` of chapter 2 and `kernel` of chapter 3 would be the *same* unit to
+//! cargo in one target directory, judged up to date by file times alone: chapter 3 would pass for
+//! built once chapter 2 was (its files being older than chapter 2's build) and be tested with
+//! chapter 2's kernel. So each tree's own crates are given an identity of their own, by two
+//! things cargo puts into the hash of a workspace member's units and nowhere else:
 //!
-//! Only one tree can be staged at a time, so a [`Stage`] lock (a file lock, which also keeps
-//! other xtask processes out) is held from copying the tree in until its kernel has been copied
-//! out to a place of its own ([`Staged::keep_kernel`]).
+//! - builds and tests run with `RUSTC_WORKSPACE_WRAPPER` set to a wrapper of the tree's own
+//!   (`<wrappers>/<tree>/rustc-wrapper`, which only runs the compiler: `exec "$@"`), so the
+//!   kernel is compiled exactly as `cargo build` compiles it;
+//! - clippy, which sets that variable itself (to clippy-driver), gets a `codegen-units` of the
+//!   tree's own for each of the tree's packages (`--config profile.dev.package.NAME...`), which
+//!   changes nothing in a check, where no code is generated.
+//!
+//! Dependencies from crates.io are no workspace members: those units stay shared. Everything
+//! builds in the tree's own directory, so messages name the files one would edit.
+//!
+//! One `debug/kernel` file is shared by every tree (cargo copies the last kernel built there), so
+//! a [`Stage`] lock (a file lock, which also keeps other xtask processes out) is held from a
+//! tree's first cargo command until its kernel has been copied out to a place of its own
+//! ([`Staged::keep_kernel`]).
 
 use std::fs::{self, File};
-use std::io;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use anyhow::Context;
 
+use crate::cargo;
 use crate::repo::Repo;
 use crate::tree::Tree;
 
-/// The staging directory, the shared target directory and the kept kernels.
+/// The shared target directory, the wrappers and the kept kernels.
 #[derive(Debug, Clone)]
 pub struct Stage {
-    /// Where a tree is copied to be built.
-    pub src: PathBuf,
-    /// The target directory of every staged build.
+    /// The target directory of every tree's build.
     pub target_dir: PathBuf,
     /// `<kernels>/<tree>/kernel`: each tree's kernel, copied out of the shared target directory.
     pub kernels: PathBuf,
+    /// `<wrappers>/<tree>/rustc-wrapper`.
+    wrappers: PathBuf,
     lock: PathBuf,
 }
+
+/// The text of a tree's compiler wrapper: it runs the compiler it is given, as given.
+const WRAPPER: &str = "#!/bin/sh\n# cargo xtask test: gives one tree's crates units of their own in the shared target\n\
+                       # directory (see xtask/src/stage.rs); it only runs the compiler.\nexec \"$@\"\n";
 
 impl Stage {
     /// The stage under `target/trees/`.
     pub fn new(repo: &Repo) -> Stage {
         let base = repo.target().join("trees");
         Stage {
-            src: base.join("src"),
             target_dir: base.join("build"),
             kernels: base.join("kernels"),
+            wrappers: base.join("wrappers"),
             lock: base.join("lock"),
         }
     }
 
-    /// `tree` as it is built in the stage: from the staging directory into the shared target
-    /// directory, under its own name.
+    /// `tree` as the stage builds it: in its own directory, into the shared target directory.
     pub fn staged(&self, tree: &Tree) -> Tree {
         Tree {
-            dir: self.src.clone(),
             target_dir: self.target_dir.clone(),
             ..tree.clone()
         }
     }
 
-    /// Waits until no other tree is staged (by this process or another), then copies `tree` in.
+    /// The compiler wrapper that marks `tree`'s units as its own.
+    fn wrapper(&self, tree: &Tree) -> PathBuf {
+        self.wrappers.join(&tree.name).join("rustc-wrapper")
+    }
+
+    /// `cargo ARGS` (a build or a test) in `tree`, into the shared target directory, with the
+    /// tree's crates as units of their own.
+    pub fn cargo(&self, tree: &Tree, args: &[&str]) -> Command {
+        let mut cmd = cargo::in_tree(&self.staged(tree), args);
+        if cfg!(unix) {
+            cmd.env("RUSTC_WORKSPACE_WRAPPER", self.wrapper(tree));
+        } else {
+            // No shell for the wrapper: a target directory of the tree's own instead.
+            cmd.env("CARGO_TARGET_DIR", self.target_dir.join(&tree.name));
+        }
+        cmd
+    }
+
+    /// `cargo clippy ARGS` in `tree`, into the shared target directory, with the tree's packages
+    /// (`packages`) in units of their own: a `codegen-units` of the tree's own for each.
+    /// `args` are clippy's arguments after `clippy` (those after `--` included).
+    pub fn clippy(&self, tree: &Tree, packages: &[String], args: &[&str]) -> Command {
+        let mut all = vec!["clippy".to_string()];
+        let units = codegen_units(tree);
+        for package in packages {
+            all.push("--config".to_string());
+            all.push(format!(
+                "profile.dev.package.{}.codegen-units={units}",
+                toml_key(package)
+            ));
+        }
+        all.extend(args.iter().map(|a| a.to_string()));
+        let all: Vec<&str> = all.iter().map(String::as_str).collect();
+        let mut cmd = cargo::in_tree(&self.staged(tree), &all);
+        cmd.env_remove("RUSTC_WORKSPACE_WRAPPER");
+        cmd
+    }
+
+    /// Whether `cmd` builds into the shared target directory (and so needs the stage).
+    pub fn builds_here(&self, cmd: &Command) -> bool {
+        cmd.get_envs().any(|(k, v)| {
+            k == "CARGO_TARGET_DIR" && v.is_some_and(|v| Path::new(v).starts_with(&self.target_dir))
+        })
+    }
+
+    /// Waits until no other tree is staged (by this process or another), then readies `tree`'s
+    /// compiler wrapper.
     pub fn enter(&self, tree: &Tree) -> anyhow::Result<Staged> {
-        fs::create_dir_all(&self.src)
-            .with_context(|| format!("cannot create {}", self.src.display()))?;
+        let base = self.lock.parent().unwrap_or(Path::new("."));
+        fs::create_dir_all(base).with_context(|| format!("cannot create {}", base.display()))?;
         let lock = File::create(&self.lock)
             .with_context(|| format!("cannot create {}", self.lock.display()))?;
         let locked = match lock.try_lock() {
@@ -69,47 +128,131 @@ impl Stage {
             Err(fs::TryLockError::WouldBlock) => {
                 eprintln!(
                     "note: another cargo xtask is building in {}; waiting for it",
-                    self.src.display()
+                    self.target_dir.display()
                 );
                 lock.lock()
             }
             Err(fs::TryLockError::Error(e)) => Err(e),
         };
         locked.with_context(|| format!("cannot lock {}", self.lock.display()))?;
-        sync(&tree.dir, &self.src).with_context(|| {
-            format!(
-                "cannot copy {} to {}",
-                tree.dir.display(),
-                self.src.display()
-            )
-        })?;
+        let wrapper = self.wrapper(tree);
+        write_wrapper(&wrapper).with_context(|| format!("cannot write {}", wrapper.display()))?;
         Ok(Staged {
             tree: self.staged(tree),
+            stage: self.clone(),
             kernel: self.kernels.join(&tree.name).join("kernel"),
-            original: tree.dir.clone(),
             _lock: lock,
         })
     }
 }
 
-/// A tree copied into the stage; the stage is its until this is dropped.
+/// Writes the wrapper script at `path` unless it is already there as it should be (rewriting it
+/// would make cargo rebuild nothing, but costs a write).
+fn write_wrapper(path: &Path) -> std::io::Result<()> {
+    if fs::read_to_string(path).is_ok_and(|text| text == WRAPPER) {
+        return Ok(());
+    }
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir)?;
+    }
+    fs::write(path, WRAPPER)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(path, fs::Permissions::from_mode(0o755))?;
+    }
+    Ok(())
+}
+
+/// The `codegen-units` that marks `tree`'s units for clippy: 1000 plus the chapter number, 999
+/// for `kernel-final`. Any value would do, as long as no two trees share one.
+pub fn codegen_units(tree: &Tree) -> u32 {
+    tree.chapter.map_or(999, |n| 1000u32.saturating_add(n))
+}
+
+/// `name` as a key in a dotted `--config` path: quoted unless it is a bare key.
+fn toml_key(name: &str) -> String {
+    let bare = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if bare {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+}
+
+/// The names of the packages of the workspace at `dir`: its root package, if it has one, and
+/// each member's (`members` entries are directories, or `dir/*` for every directory in `dir`).
+pub fn workspace_packages(dir: &Path) -> anyhow::Result<Vec<String>> {
+    let manifest = |dir: &Path| -> anyhow::Result<toml::Table> {
+        let path = dir.join("Cargo.toml");
+        let text =
+            fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        text.parse()
+            .with_context(|| format!("{} is not valid TOML", path.display()))
+    };
+    let package_name = |table: &toml::Table| -> Option<String> {
+        table
+            .get("package")?
+            .get("name")?
+            .as_str()
+            .map(str::to_string)
+    };
+    let root = manifest(dir)?;
+    let mut names: Vec<String> = package_name(&root).into_iter().collect();
+    let members = root
+        .get("workspace")
+        .and_then(|w| w.get("members"))
+        .and_then(|m| m.as_array())
+        .cloned()
+        .unwrap_or_default();
+    for member in members.iter().filter_map(|m| m.as_str()) {
+        let dirs = match member.strip_suffix("/*") {
+            Some(parent) => {
+                let parent = dir.join(parent);
+                let mut found: Vec<PathBuf> = fs::read_dir(&parent)
+                    .with_context(|| format!("cannot list {}", parent.display()))?
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.join("Cargo.toml").is_file())
+                    .collect();
+                found.sort();
+                found
+            }
+            None => vec![dir.join(member)],
+        };
+        for member_dir in dirs {
+            if let Some(name) = package_name(&manifest(&member_dir)?) {
+                names.push(name);
+            }
+        }
+    }
+    Ok(names)
+}
+
+/// A tree in the stage; the stage is its until this is dropped.
 pub struct Staged {
-    /// The tree as staged: its directory is the staging directory, its target directory the
-    /// shared one, its name the real tree's.
+    /// The tree as staged: its own directory, the shared target directory.
     pub tree: Tree,
+    stage: Stage,
     /// Where [`Staged::keep_kernel`] puts the kernel.
     kernel: PathBuf,
-    /// The real tree's directory, for messages.
-    original: PathBuf,
     _lock: File,
 }
 
 impl Staged {
+    /// `cargo ARGS` for the staged tree (see [`Stage::cargo`]).
+    pub fn cargo(&self, args: &[&str]) -> Command {
+        self.stage.cargo(&self.tree, args)
+    }
+
     /// Copies the kernel ELF that `cargo build` left in the shared target directory to a place of
     /// the tree's own (replacing what is there in one step, so that a QEMU already reading the
     /// old copy is not disturbed) and returns that place.
     pub fn keep_kernel(&self) -> anyhow::Result<PathBuf> {
-        let built = self.tree.kernel_elf(false);
+        let built = self.built_kernel();
         let dir = self.kernel.parent().unwrap_or(Path::new("."));
         fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let partial = dir.join("kernel.partial");
@@ -119,79 +262,28 @@ impl Staged {
         Ok(self.kernel.clone())
     }
 
-    /// `output` of a command run in the stage, with the staging directory's path replaced by the
-    /// real tree's, so that messages name the files one would edit.
-    pub fn unstage(&self, output: &str) -> String {
-        let staged = self.tree.dir.to_string_lossy();
-        output.replace(staged.as_ref(), &self.original.to_string_lossy())
+    /// Where `cargo build` leaves the kernel ELF.
+    pub fn built_kernel(&self) -> PathBuf {
+        let cmd = self.cargo(&[]);
+        let target_dir = cmd
+            .get_envs()
+            .filter(|(k, _)| *k == "CARGO_TARGET_DIR")
+            .filter_map(|(_, v)| v)
+            .last()
+            .map(PathBuf::from)
+            .unwrap_or_else(|| self.tree.target_dir.clone());
+        Tree {
+            target_dir,
+            ..self.tree.clone()
+        }
+        .kernel_elf(false)
     }
-}
-
-/// Makes `dst` hold exactly the files of `src` (but for a `target` directory at its top): a file
-/// is written only when its contents differ, and what `src` lacks is removed.
-pub fn sync(src: &Path, dst: &Path) -> io::Result<()> {
-    fs::create_dir_all(dst)?;
-    sync_dir(src, dst, true)
-}
-
-fn sync_dir(src: &Path, dst: &Path, top: bool) -> io::Result<()> {
-    let mut wanted = Vec::new();
-    for entry in fs::read_dir(src)? {
-        let entry = entry?;
-        let name = entry.file_name();
-        if top && name == "target" {
-            continue;
-        }
-        let from = entry.path();
-        let to = dst.join(&name);
-        // Follows symbolic links: the stage holds what they point to.
-        if fs::metadata(&from)?.is_dir() {
-            if fs::symlink_metadata(&to).is_ok_and(|m| !m.is_dir()) {
-                fs::remove_file(&to)?;
-            }
-            fs::create_dir_all(&to)?;
-            sync_dir(&from, &to, false)?;
-        } else {
-            let text = fs::read(&from)?;
-            match fs::symlink_metadata(&to) {
-                Ok(m) if m.is_dir() => fs::remove_dir_all(&to)?,
-                Ok(m) if m.is_file() && fs::read(&to)? == text => {
-                    wanted.push(name);
-                    continue;
-                }
-                // A new file rather than a rewrite: the old one may be read-only.
-                Ok(_) => fs::remove_file(&to)?,
-                Err(_) => {}
-            }
-            fs::write(&to, text)?;
-            fs::set_permissions(&to, fs::metadata(&from)?.permissions())?;
-        }
-        wanted.push(name);
-    }
-    for entry in fs::read_dir(dst)? {
-        let entry = entry?;
-        if wanted.contains(&entry.file_name()) {
-            continue;
-        }
-        if entry.file_type()?.is_dir() {
-            fs::remove_dir_all(entry.path())?;
-        } else {
-            fs::remove_file(entry.path())?;
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::tree::KERNEL_TARGET;
-    use std::time::{Duration, SystemTime};
-
-    /// The path of the kernel that `cargo build` leaves in `target_dir`.
-    fn built_kernel(target_dir: &Path) -> PathBuf {
-        target_dir.join(KERNEL_TARGET).join("debug").join("kernel")
-    }
 
     /// A fresh directory under the system's temporary directory.
     fn scratch(name: &str) -> PathBuf {
@@ -206,86 +298,160 @@ mod tests {
         fs::write(path, text).unwrap();
     }
 
-    fn mtime(path: &Path) -> SystemTime {
-        fs::metadata(path).unwrap().modified().unwrap()
+    fn tree(root: &Path, chapter: Option<u32>) -> Tree {
+        let name = chapter.map_or("kernel-final".to_string(), |n| format!("chapter-{n:02}"));
+        Tree {
+            dir: root.join("chapters").join(&name),
+            target_dir: root.join("target").join(&name),
+            name,
+            chapter,
+            default_prog: "hello".into(),
+        }
+    }
+
+    fn env<'a>(cmd: &'a Command, key: &str) -> Option<&'a std::ffi::OsStr> {
+        cmd.get_envs().find(|(k, _)| *k == key).and_then(|(_, v)| v)
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn each_tree_builds_in_its_own_directory_with_a_wrapper_of_its_own() {
+        let root = PathBuf::from("/r");
+        let stage = Stage::new(&Repo { root: root.clone() });
+        let (a, b) = (tree(&root, Some(2)), tree(&root, Some(3)));
+        let (ca, cb) = (stage.cargo(&a, &["build"]), stage.cargo(&b, &["build"]));
+        assert_eq!(ca.get_current_dir(), Some(a.dir.as_path()));
+        assert_eq!(
+            env(&ca, "CARGO_TARGET_DIR"),
+            Some(Path::new("/r/target/trees/build").as_os_str())
+        );
+        assert_eq!(env(&ca, "CARGO_TARGET_DIR"), env(&cb, "CARGO_TARGET_DIR"));
+        assert_eq!(
+            env(&ca, "RUSTC_WORKSPACE_WRAPPER"),
+            Some(Path::new("/r/target/trees/wrappers/chapter-02/rustc-wrapper").as_os_str())
+        );
+        assert_ne!(
+            env(&ca, "RUSTC_WORKSPACE_WRAPPER"),
+            env(&cb, "RUSTC_WORKSPACE_WRAPPER")
+        );
+        assert!(stage.builds_here(&ca));
+        assert!(!stage.builds_here(&cargo::in_tree(&a, &["fmt"])));
     }
 
     #[test]
-    fn sync_rewrites_only_what_differs_and_removes_the_rest() {
-        let root = scratch("sync");
-        let (a, b, stage) = (root.join("a"), root.join("b"), root.join("stage"));
-        write(&a.join("Cargo.toml"), "[workspace]");
-        write(&a.join("kernel/src/main.rs"), "fn main() {}");
-        write(&a.join("kernel/src/gone.rs"), "// only in a");
-        write(&a.join("target/debug/kernel"), "build output");
-        write(&b.join("Cargo.toml"), "[workspace]");
-        write(&b.join("kernel/src/main.rs"), "fn main() { changed() }");
-        write(&b.join("user/src/lib.rs"), "// only in b");
+    fn clippy_tells_trees_apart_by_codegen_units() {
+        let root = PathBuf::from("/r");
+        let stage = Stage::new(&Repo { root: root.clone() });
+        let packages = vec!["abi".to_string(), "host-tests".to_string()];
+        let cmd = stage.clippy(&tree(&root, Some(7)), &packages, &["--", "-D", "warnings"]);
+        let args: Vec<_> = cmd.get_args().map(|a| a.to_str().unwrap()).collect();
+        assert_eq!(
+            args,
+            [
+                "clippy",
+                "--config",
+                "profile.dev.package.abi.codegen-units=1007",
+                "--config",
+                "profile.dev.package.host-tests.codegen-units=1007",
+                "--",
+                "-D",
+                "warnings"
+            ]
+        );
+        assert!(stage.builds_here(&cmd));
+        // clippy-driver is clippy's wrapper: ours must not get in its way.
+        assert!(
+            cmd.get_envs()
+                .any(|(k, v)| k == "RUSTC_WORKSPACE_WRAPPER" && v.is_none())
+        );
+        let units: Vec<u32> = [None, Some(0), Some(1), Some(9)]
+            .into_iter()
+            .map(|c| codegen_units(&tree(&root, c)))
+            .collect();
+        assert_eq!(units, [999, 1000, 1001, 1009]);
+        assert_eq!(toml_key("a.b"), "\"a.b\"");
+    }
 
-        sync(&a, &stage).unwrap();
-        assert_eq!(
-            fs::read_to_string(stage.join("kernel/src/gone.rs")).unwrap(),
-            "// only in a"
+    #[test]
+    fn finds_the_packages_of_a_workspace() {
+        let root = scratch("members");
+        write(
+            &root.join("Cargo.toml"),
+            "[workspace]\nmembers = [\"abi\", \"kernel\", \"tools/*\"]\n",
         );
-        assert!(!stage.join("target").exists());
-        // Make the staged files look old, as after a build.
-        let old = SystemTime::now() - Duration::from_secs(3600);
-        for file in ["Cargo.toml", "kernel/src/main.rs"] {
-            File::options()
-                .write(true)
-                .open(stage.join(file))
-                .unwrap()
-                .set_modified(old)
-                .unwrap();
-        }
-
-        sync(&b, &stage).unwrap();
-        assert_eq!(
-            mtime(&stage.join("Cargo.toml")),
-            old,
-            "unchanged files keep their time"
+        write(&root.join("abi/Cargo.toml"), "[package]\nname = \"abi\"\n");
+        write(
+            &root.join("kernel/Cargo.toml"),
+            "[package]\nname = \"kernel\"\n",
         );
-        assert!(mtime(&stage.join("kernel/src/main.rs")) > old);
-        assert_eq!(
-            fs::read_to_string(stage.join("kernel/src/main.rs")).unwrap(),
-            "fn main() { changed() }"
+        write(
+            &root.join("tools/b/Cargo.toml"),
+            "[package]\nname = \"tool-b\"\n",
         );
-        assert!(!stage.join("kernel/src/gone.rs").exists());
-        assert!(stage.join("user/src/lib.rs").is_file());
+        write(
+            &root.join("tools/a/Cargo.toml"),
+            "[package]\nname = \"tool-a\"\n",
+        );
+        write(&root.join("tools/notes/README"), "no package");
+        assert_eq!(
+            workspace_packages(&root).unwrap(),
+            ["abi", "kernel", "tool-a", "tool-b"]
+        );
+        write(&root.join("Cargo.toml"), "[package]\nname = \"solo\"\n");
+        assert_eq!(workspace_packages(&root).unwrap(), ["solo"]);
         fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]
-    fn a_staged_tree_builds_in_the_stage_and_keeps_its_kernel_apart() {
+    fn the_repository_trees_list_their_packages() {
+        let repo = Repo::locate();
+        let packages = workspace_packages(&repo.root.join("kernel-final")).unwrap();
+        for name in ["abi", "kernel", "user", "host-tests"] {
+            assert!(packages.iter().any(|p| p == name), "{packages:?}");
+        }
+    }
+
+    #[test]
+    fn a_staged_tree_keeps_its_kernel_apart_and_its_wrapper_ready() {
         let root = scratch("enter");
         let repo = Repo { root: root.clone() };
         let stage = Stage::new(&repo);
-        let real = root.join("chapters/chapter-03");
-        write(&real.join("Cargo.toml"), "[workspace]");
-        let tree = Tree {
-            name: "chapter-03".into(),
-            dir: real.clone(),
-            chapter: Some(3),
-            target_dir: root.join("target/chapter-03"),
-            default_prog: "hello".into(),
-        };
+        let tree = tree(&root, Some(3));
+        write(&tree.dir.join("Cargo.toml"), "[workspace]");
         let staged = stage.enter(&tree).unwrap();
-        assert_eq!(staged.tree.dir, stage.src);
+        assert_eq!(staged.tree.dir, tree.dir);
         assert_eq!(staged.tree.target_dir, stage.target_dir);
         assert_eq!(staged.tree.name, "chapter-03");
-        assert!(stage.src.join("Cargo.toml").is_file());
-        write(&built_kernel(&stage.target_dir), "ELF of chapter 3");
+        let wrapper = stage.wrapper(&tree);
+        assert_eq!(fs::read_to_string(&wrapper).unwrap(), WRAPPER);
+        let built = staged.built_kernel();
+        #[cfg(unix)]
+        assert_eq!(
+            built,
+            stage.target_dir.join(KERNEL_TARGET).join("debug/kernel")
+        );
+        write(&built, "ELF of chapter 3");
         let kept = staged.keep_kernel().unwrap();
         assert_eq!(kept, root.join("target/trees/kernels/chapter-03/kernel"));
         assert_eq!(fs::read_to_string(&kept).unwrap(), "ELF of chapter 3");
-        let message = format!("error: in {}/kernel/src/main.rs", stage.src.display());
-        assert_eq!(
-            staged.unstage(&message),
-            format!("error: in {}/kernel/src/main.rs", real.display())
-        );
         drop(staged);
         // The lock is free again.
         drop(stage.enter(&tree).unwrap());
+        fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_wrapper_runs_the_compiler_as_given() {
+        let root = scratch("wrapper");
+        let path = root.join("w/rustc-wrapper");
+        write_wrapper(&path).unwrap();
+        let out = Command::new(&path)
+            .args(["sh", "-c", "echo \"$0 $1\"", "a b", "c"])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "a b c\n");
         fs::remove_dir_all(&root).unwrap();
     }
 }

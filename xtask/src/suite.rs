@@ -1,10 +1,12 @@
 //! Running the test suite of `cargo xtask test`, with the machine kept busy:
 //!
 //! - the checks of the tooling workspace run in one lane;
-//! - the trees are checked and built one after the other in another lane, each in the shared
-//!   stage ([`crate::stage`]), so the crates they all use are compiled once;
-//! - as soon as a tree's kernel is built, its QEMU runs join one pool of QEMU workers, and run
-//!   while the next tree is checked and built.
+//! - the trees are built and checked one after the other in another lane, each into the shared
+//!   target directory ([`crate::stage`]), so the crates they all use are compiled once;
+//! - a tree's kernel is built before its checks run, and its QEMU runs then join one pool of
+//!   QEMU workers, and run while the tree is checked and the next tree built;
+//! - a QEMU run that an earlier tree with the same files already made is not made again
+//!   ([`crate::reuse`]).
 //!
 //! Every result has a place in a fixed order (the tooling's checks first, then each tree's checks,
 //! its kernel build and its QEMU runs) and is handed over as soon as it and everything before it
@@ -23,6 +25,7 @@ use crate::harness::{Bench, QEMU_WORKERS};
 use crate::plan::Run;
 use crate::process;
 use crate::repo::Repo;
+use crate::reuse;
 use crate::stage::{Stage, Staged};
 use crate::tree::Tree;
 
@@ -37,6 +40,8 @@ pub enum Report {
         elapsed: Duration,
         /// For a failure, what went wrong, indented, ending in a newline.
         details: String,
+        /// For a QEMU run not made again, whose verdict it has ([`crate::reuse`]).
+        reused: Option<String>,
     },
     /// Something to say that is no test (how a kernel build went), ending in a newline.
     Note(String),
@@ -91,15 +96,19 @@ impl Suite<'_> {
         let (sender, receiver) = mpsc::channel::<(usize, Report)>();
         let queue = Queue::default();
         let queue = &queue;
+        let (kernels, verdicts) = (reuse::Trees::default(), reuse::Verdicts::default());
+        let (kernels, verdicts) = (&kernels, &verdicts);
         thread::scope(|scope| {
             let root_sender = sender.clone();
-            scope.spawn(move || run_checks("workspace", root_checks, 0, None, &root_sender));
+            scope.spawn(move || run_checks("workspace", root_checks, 0, &root_sender));
             let lane = TreeLane {
                 repo,
                 stage: &stage,
                 qemu,
                 sender: sender.clone(),
                 queue,
+                kernels,
+                verdicts,
             };
             let trees = &trees;
             scope.spawn(move || {
@@ -114,14 +123,27 @@ impl Suite<'_> {
                 scope.spawn(move || {
                     while let Some(job) = queue.pop() {
                         let result = job.bench.run(&job.run);
+                        let tree = &job.bench.tree.name;
+                        let made = reuse::Made {
+                            tree: tree.clone(),
+                            log: repo.qemu_logs(tree).join(job.run.log_name()),
+                            passed: result.passed,
+                            details: result.details.clone(),
+                        };
                         let report = Report::Test {
-                            scope: job.bench.tree.name.clone(),
+                            scope: tree.clone(),
                             name: job.run.label(),
                             passed: result.passed,
                             elapsed: result.elapsed,
                             details: result.details,
+                            reused: None,
                         };
-                        if sender.send((job.slot, report)).is_err() {
+                        let mut sent = sender.send((job.slot, report));
+                        for waiter in verdicts.made(job.key, made.clone()) {
+                            let report = reused(repo, &made, &waiter);
+                            sent = sent.and(sender.send((waiter.slot, report)));
+                        }
+                        if sent.is_err() {
                             break;
                         }
                     }
@@ -139,28 +161,23 @@ impl Suite<'_> {
 }
 
 /// Runs `checks` in order, reporting them from place `first` on; returns the next free place.
-/// For checks of a staged tree, `staged` puts the real tree's paths back into their output.
 fn run_checks(
     scope: &str,
     checks: Vec<Check>,
     first: usize,
-    staged: Option<&Staged>,
     sender: &Sender<(usize, Report)>,
 ) -> usize {
     let mut slot = first;
     for check in checks {
         let name = check.name;
         let outcome = checks::run(check);
-        let output = match staged {
-            Some(staged) => staged.unstage(&outcome.output),
-            None => outcome.output,
-        };
         let report = Report::Test {
             scope: scope.to_string(),
             name: name.to_string(),
             passed: outcome.passed,
             elapsed: outcome.elapsed,
-            details: indent(&output),
+            details: indent(&outcome.output),
+            reused: None,
         };
         let _ = sender.send((slot, report));
         slot += 1;
@@ -175,6 +192,10 @@ struct TreeLane<'a, 's> {
     qemu: Option<&'a Path>,
     sender: Sender<(usize, Report)>,
     queue: &'s Queue<Job<'a>>,
+    /// The trees built so far, to tell which have the same files.
+    kernels: &'s reuse::Trees,
+    /// The QEMU runs of the suite, to make each only once.
+    verdicts: &'s reuse::Verdicts,
 }
 
 impl<'a> TreeLane<'a, '_> {
@@ -184,10 +205,8 @@ impl<'a> TreeLane<'a, '_> {
         let name = &work.tree.name;
         let sender = &self.sender;
         // Only compiling needs the stage (a filter may leave just `fmt`, or nothing at all).
-        let compiles = !work.runs.is_empty()
-            || checks
-                .iter()
-                .any(|c| c.cmd.get_current_dir() == Some(self.stage.src.as_path()));
+        let compiles =
+            !work.runs.is_empty() || checks.iter().any(|c| self.stage.builds_here(&c.cmd));
         let staged = if compiles {
             match self.stage.enter(&work.tree) {
                 Ok(staged) => Some(staged),
@@ -199,19 +218,28 @@ impl<'a> TreeLane<'a, '_> {
         } else {
             None
         };
-        let mut slot = run_checks(name, checks, first, staged.as_ref(), sender);
-        let Some(staged) = staged.filter(|_| !work.runs.is_empty()) else {
-            return slot;
-        };
-        let build_slot = slot;
-        slot += 1;
+        // The kernel is built first, so that its QEMU runs go on while the checks run (and
+        // while the last tree's checks run, rather than after them); the report still lists the
+        // checks first.
+        let build_slot = first + checks.len();
+        if let Some(staged) = staged.as_ref().filter(|_| !work.runs.is_empty()) {
+            self.kernel(work, staged, build_slot);
+        }
+        run_checks(name, checks, first, sender);
+        build_slot + usize::from(!work.runs.is_empty()) + work.runs.len()
+    }
+
+    /// Builds the kernel of `work`'s tree and queues its QEMU runs (or reports them failed),
+    /// reporting from place `build_slot` on.
+    fn kernel(&self, work: &'a TreeWork<'a>, staged: &Staged, build_slot: usize) {
+        let name = &work.tree.name;
+        let sender = &self.sender;
+        let mut slot = build_slot + 1;
         let start = Instant::now();
-        let built = build(&staged).and_then(|kernel| {
+        let built = build(staged).and_then(|kernel| {
             let programs = work.tree.programs().map_err(|e| format!("{e:#}\n"))?;
             Ok((kernel, programs))
         });
-        // The stage is free for the next tree as soon as the kernel is out of it.
-        drop(staged);
         let seconds = start.elapsed().as_secs_f64();
         let (kernel, programs, qemu) = match (built, self.qemu) {
             (Ok((kernel, programs)), Some(qemu)) => (kernel, programs, qemu),
@@ -228,7 +256,7 @@ impl<'a> TreeLane<'a, '_> {
                     let _ = sender.send((slot, failure(name, &run.label(), why)));
                     slot += 1;
                 }
-                return slot;
+                return;
             }
         };
         let note = format!("[{name}] kernel built ({seconds:.1} s)\n");
@@ -240,16 +268,41 @@ impl<'a> TreeLane<'a, '_> {
             kernel,
             programs,
         });
-        self.queue.push_all(work.runs.iter().map(|&run| {
-            let job = Job {
-                slot,
-                run,
-                bench: Arc::clone(&bench),
+        // Runs are keyed by the first tree with this tree's files (a tree that cannot be read
+        // is its own).
+        let kernel_of = match reuse::tree_files(&work.tree.dir) {
+            Ok(files) => self.kernels.kernel_of(name, files),
+            Err(_) => name.clone(),
+        };
+        let mut jobs = Vec::new();
+        for &run in &work.runs {
+            let key = reuse::Key {
+                kernel: kernel_of.clone(),
+                test: run.spec.name.clone(),
+                cpus: run.cpus,
+                attempt: run.attempt,
             };
+            let waiter = reuse::Waiter {
+                slot,
+                tree: name.clone(),
+                name: run.label(),
+                log: self.repo.qemu_logs(name).join(run.log_name()),
+            };
+            match self.verdicts.claim(key.clone(), waiter.clone()) {
+                reuse::Claim::Boot => jobs.push(Job {
+                    slot,
+                    run,
+                    key,
+                    bench: Arc::clone(&bench),
+                }),
+                reuse::Claim::Reuse(made) => {
+                    let _ = sender.send((slot, reused(self.repo, &made, &waiter)));
+                }
+                reuse::Claim::Wait => {}
+            }
             slot += 1;
-            job
-        }));
-        slot
+        }
+        self.queue.push_all(jobs);
     }
 
     /// Fails every test of `work` with `why`, for a tree that cannot be staged.
@@ -273,24 +326,24 @@ impl<'a> TreeLane<'a, '_> {
     }
 }
 
-/// Builds the staged tree's debug kernel and copies it out of the stage; on failure, what
-/// went wrong (cargo's output).
+/// Builds the staged tree's debug kernel and copies it out of the shared target directory; on
+/// failure, what went wrong (cargo's output).
 fn build(staged: &Staged) -> Result<std::path::PathBuf, String> {
     // What an earlier tree left there must not pass for this tree's kernel.
-    let elf = staged.tree.kernel_elf(false);
+    let elf = staged.built_kernel();
     if let Err(e) = std::fs::remove_file(&elf)
         && e.kind() != std::io::ErrorKind::NotFound
     {
         return Err(format!("cannot remove {}: {e}\n", elf.display()));
     }
-    let cmd = cargo::in_tree(&staged.tree, &cargo::build_args(false));
+    let cmd = staged.cargo(&cargo::build_args(false));
     let run = process::capture(cmd, None).map_err(|e| format!("cannot run cargo: {e}\n"))?;
     if !run.ending.success() {
-        return Err(staged.unstage(&run.output));
+        return Err(run.output);
     }
     staged
         .keep_kernel()
-        .map_err(|e| staged.unstage(&format!("{}{e:#}\n", run.output)))
+        .map_err(|e| format!("{}{e:#}\n", run.output))
 }
 
 /// A failed test with `details`.
@@ -301,6 +354,28 @@ fn failure(scope: &str, name: &str, details: &str) -> Report {
         passed: false,
         elapsed: Duration::ZERO,
         details: details.to_string(),
+        reused: None,
+    }
+}
+
+/// The report of `waiter`'s run, which `made` made for it; its log says so.
+fn reused(repo: &Repo, made: &reuse::Made, waiter: &reuse::Waiter) -> Report {
+    let shown = repo.display(&made.log);
+    let mut details = String::new();
+    if let Err(e) = reuse::write_log(made, waiter, shown) {
+        let log = repo.display(&waiter.log).display();
+        details.push_str(&format!("    cannot write {log}: {e}\n"));
+    }
+    if !made.passed {
+        details.push_str(&made.details);
+    }
+    Report::Test {
+        scope: waiter.tree.clone(),
+        name: waiter.name.clone(),
+        passed: made.passed && details.is_empty(),
+        elapsed: Duration::ZERO,
+        details,
+        reused: Some(reuse::note(made)),
     }
 }
 
@@ -313,6 +388,8 @@ fn indent(text: &str) -> String {
 struct Job<'a> {
     slot: usize,
     run: Run<'a>,
+    /// What makes it the same run as another ([`crate::reuse`]).
+    key: reuse::Key,
     bench: Arc<Bench<'a>>,
 }
 
@@ -486,7 +563,7 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn a_tree_is_staged_only_for_what_compiles_and_messages_name_the_real_tree() {
+    fn a_tree_is_staged_only_for_what_compiles_and_checks_run_in_the_tree() {
         let root = std::env::temp_dir().join(format!("xtask-suite-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
         let repo = Repo { root: root.clone() };
@@ -501,9 +578,13 @@ mod tests {
             default_prog: "hello".into(),
         };
         let stage = Stage::new(&repo);
-        let check = |name: &'static str, dir: &Path| {
+        let check = |name: &'static str, shared: bool| {
             let mut cmd = std::process::Command::new("sh");
-            cmd.args(["-c", "ls kernel; pwd; exit 1"]).current_dir(dir);
+            cmd.args(["-c", "ls kernel; pwd; exit 1"])
+                .current_dir(&real);
+            if shared {
+                cmd.env("CARGO_TARGET_DIR", &stage.target_dir);
+            }
             Check { name, cmd }
         };
         let run = |checks: Vec<Check>| {
@@ -528,11 +609,12 @@ mod tests {
             details
         };
 
-        assert_eq!(run(vec![check("fmt", &real)]).len(), 1);
-        assert!(!stage.src.exists(), "nothing compiles: nothing staged");
+        let wrapper = root.join("target/trees/wrappers/chapter-01/rustc-wrapper");
+        assert_eq!(run(vec![check("fmt", false)]).len(), 1);
+        assert!(!wrapper.exists(), "nothing compiles: nothing staged");
 
-        let details = run(vec![check("fmt", &real), check("clippy", &stage.src)]);
-        assert!(stage.src.join("kernel/main.rs").is_file());
+        let details = run(vec![check("fmt", false), check("clippy", true)]);
+        assert!(wrapper.is_file());
         let expected = format!(
             "chapter-01:     $ sh -c 'ls kernel; pwd; exit 1'\n    main.rs\n    {}\n",
             real.display()

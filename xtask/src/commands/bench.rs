@@ -23,6 +23,7 @@ use crate::cargo;
 use crate::process;
 use crate::qemu::{self, Boot};
 use crate::repo::Repo;
+use crate::toolchain;
 use crate::tree::{self, Tree};
 
 /// The fork benchmark's programs: (program, what it shows).
@@ -47,6 +48,7 @@ pub fn main(repo: &Repo, args: Args) -> anyhow::Result<ExitCode> {
     };
     let boot_tree = tree::resolve(repo, &chapters, "chapter-00")?;
     let qemu = qemu::find()?;
+    toolchain::ensure(repo)?;
 
     println!("## boot: warm `cargo xtask run chapter-00` to the first user output");
     build(&boot_tree)?;

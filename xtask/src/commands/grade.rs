@@ -12,6 +12,7 @@ use crate::plan;
 use crate::qemu;
 use crate::repo::Repo;
 use crate::spec;
+use crate::toolchain;
 use crate::tree::{self, ChapterArg};
 
 pub fn main(repo: &Repo, mut args: Args) -> anyhow::Result<ExitCode> {
@@ -37,6 +38,7 @@ pub fn main(repo: &Repo, mut args: Args) -> anyhow::Result<ExitCode> {
     let specs = spec::load(&repo.qemu_tests(), "tests/qemu")?;
     let runs = plan::select(&specs, Some(chapter.number), None);
     let qemu = qemu::find()?;
+    toolchain::ensure(repo)?;
 
     println!("grading {} as {}", tree.dir.display(), chapter.dir_name());
     let kernel = match harness::build(&tree)? {

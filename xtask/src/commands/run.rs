@@ -12,6 +12,7 @@ use crate::cmdline;
 use crate::error::user_error;
 use crate::qemu::{self, Boot};
 use crate::repo::Repo;
+use crate::toolchain;
 use crate::tree;
 
 pub fn main(repo: &Repo, mut args: Args) -> anyhow::Result<ExitCode> {
@@ -37,6 +38,7 @@ pub fn main(repo: &Repo, mut args: Args) -> anyhow::Result<ExitCode> {
     let progs = cmdline::from_values(&prog_values, &tree.default_prog)?;
     tree.check_programs(&progs)?;
     let qemu = qemu::find()?;
+    toolchain::ensure(repo)?;
 
     let status = cargo::in_tree(&tree, &cargo::build_args(release))
         .status()

@@ -8,11 +8,14 @@ use chapters::sync::{self, DriftKind};
 
 use crate::args::Args;
 use crate::repo::Repo;
+use crate::toolchain;
 
 pub fn main(repo: &Repo, mut args: Args) -> anyhow::Result<ExitCode> {
     let check = args.flag("check");
     args.no_passthrough()?;
     args.positionals(0)?;
+    // The chapters are formatted with the pinned toolchain's rustfmt.
+    toolchain::ensure(repo)?;
     let generated = sync::generate(&repo.root)?;
     let out = repo.root.join("chapters");
     let drift = if check {

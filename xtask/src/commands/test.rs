@@ -4,7 +4,7 @@
 //! printed is `N passed, M failed`. How the work is spread over the machine is [`crate::suite`]'s.
 
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::args::Args;
 use crate::cargo;
@@ -15,21 +15,42 @@ use crate::repo::Repo;
 use crate::spec;
 use crate::stage::Stage;
 use crate::suite::{Report, Suite, TreeWork};
+use crate::toolchain;
 use crate::tree;
+
+/// How many of the slowest tests the summary lists.
+const SLOWEST: usize = 5;
 
 /// The tally of results.
 #[derive(Default)]
 struct Tally {
     passed: usize,
     failed: Vec<String>,
+    /// Every test's time and name (`[scope] name`), for the slowest ones (a reused QEMU run,
+    /// which took no time, is left out).
+    times: Vec<(Duration, String)>,
 }
 
 impl Tally {
-    /// Prints one result line (and, for a failure, its details) and counts it.
-    fn record(&mut self, scope: &str, name: &str, passed: bool, elapsed: Duration, details: &str) {
+    /// Prints one result line (and, for a failure, its details) and counts it. A QEMU run that
+    /// was not made again shows `reused`, whose verdict it has, instead of its time.
+    fn record(
+        &mut self,
+        scope: &str,
+        name: &str,
+        passed: bool,
+        elapsed: Duration,
+        details: &str,
+        reused: Option<&str>,
+    ) {
         let word = if passed { "ok" } else { "FAILED" };
-        let seconds = elapsed.as_secs_f64();
-        println!("[{scope}] {name}: {word} ({seconds:.1} s)");
+        match reused {
+            Some(note) => println!("[{scope}] {name}: {word} ({note})"),
+            None => println!("[{scope}] {name}: {word} ({:.1} s)", elapsed.as_secs_f64()),
+        }
+        if reused.is_none() {
+            self.times.push((elapsed, format!("[{scope}] {name}")));
+        }
         if passed {
             self.passed += 1;
         } else {
@@ -37,9 +58,18 @@ impl Tally {
             self.failed.push(format!("[{scope}] {name}"));
         }
     }
+
+    /// The `n` slowest tests, slowest first (ties in report order).
+    fn slowest(&self, n: usize) -> Vec<&(Duration, String)> {
+        let mut times: Vec<&(Duration, String)> = self.times.iter().collect();
+        times.sort_by_key(|t| std::cmp::Reverse(t.0));
+        times.truncate(n);
+        times
+    }
 }
 
 pub fn main(repo: &Repo, args: Args) -> anyhow::Result<ExitCode> {
+    let start = Instant::now();
     args.no_passthrough()?;
     let mut positionals = args.positionals(2)?.into_iter();
     let first = positionals.next();
@@ -67,6 +97,7 @@ pub fn main(repo: &Repo, args: Args) -> anyhow::Result<ExitCode> {
         .iter()
         .any(|t| !plan::select(&specs, t.chapter, filter).is_empty());
     let qemu = if any_runs { Some(qemu::find()?) } else { None };
+    toolchain::ensure(repo)?;
     if trees.is_empty() {
         eprintln!(
             "note: no chapter has been generated yet (`cargo xtask split`); testing the tooling only"
@@ -82,14 +113,14 @@ pub fn main(repo: &Repo, args: Args) -> anyhow::Result<ExitCode> {
     let trees = trees
         .into_iter()
         .map(|tree| {
-            let staged = stage.staged(&tree);
-            TreeWork {
-                checks: filtered(checks::tree_checks(&tree, &staged, &host), filter),
+            let packages = crate::stage::workspace_packages(&tree.dir)?;
+            Ok(TreeWork {
+                checks: filtered(checks::tree_checks(&tree, &stage, &packages, &host), filter),
                 runs: plan::select(&specs, tree.chapter, filter),
                 tree,
-            }
+            })
         })
-        .collect();
+        .collect::<anyhow::Result<_>>()?;
     let suite = Suite {
         repo,
         stage,
@@ -105,10 +136,11 @@ pub fn main(repo: &Repo, args: Args) -> anyhow::Result<ExitCode> {
             passed,
             elapsed,
             details,
-        } => tally.record(&scope, &name, passed, elapsed, &details),
+            reused,
+        } => tally.record(&scope, &name, passed, elapsed, &details, reused.as_deref()),
         Report::Note(text) => print!("{text}"),
     });
-    Ok(summarize(&tally, filter))
+    Ok(summarize(&tally, filter, start.elapsed()))
 }
 
 /// The checks whose names pass `filter`.
@@ -119,8 +151,10 @@ fn filtered(checks: Vec<Check>, filter: Option<&str>) -> Vec<Check> {
         .collect()
 }
 
-/// Prints the failures and the closing `N passed, M failed` line; returns the exit status.
-fn summarize(tally: &Tally, filter: Option<&str>) -> ExitCode {
+/// Prints the slowest tests, the total wall time, the failures and the closing
+/// `N passed, M failed` line; returns the exit status.
+fn summarize(tally: &Tally, filter: Option<&str>, wall: Duration) -> ExitCode {
+    print!("{}", timing(tally, wall));
     if !tally.failed.is_empty() {
         println!("\nfailures:");
         for name in &tally.failed {
@@ -136,5 +170,47 @@ fn summarize(tally: &Tally, filter: Option<&str>) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// The slowest tests and the total wall time, for the end of the report.
+fn timing(tally: &Tally, wall: Duration) -> String {
+    let mut text = String::new();
+    let slowest = tally.slowest(SLOWEST);
+    if !slowest.is_empty() {
+        text.push_str(&format!("\nslowest {}:\n", slowest.len()));
+        for (elapsed, name) in slowest {
+            text.push_str(&format!("{:>8.1} s  {name}\n", elapsed.as_secs_f64()));
+        }
+    }
+    text.push_str(&format!("total wall time: {:.1} s\n", wall.as_secs_f64()));
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_lists_the_slowest_tests_and_the_wall_time() {
+        let mut tally = Tally::default();
+        let secs = Duration::from_secs_f64;
+        for (name, time) in [("a", 0.5), ("b", 3.0), ("c", 0.1), ("d", 2.0), ("e", 3.0)] {
+            tally.record("chapter-01", name, true, secs(time), "", None);
+        }
+        tally.record("workspace", "f", false, secs(1.0), "    why\n", None);
+        tally.record("chapter-02", "g", true, Duration::ZERO, "", Some("reused"));
+        assert_eq!(
+            timing(&tally, secs(75.25)),
+            "\nslowest 5:\n     3.0 s  [chapter-01] b\n     3.0 s  [chapter-01] e\n     \
+             2.0 s  [chapter-01] d\n     1.0 s  [workspace] f\n     0.5 s  [chapter-01] a\n\
+             total wall time: 75.2 s\n"
+        );
+        assert_eq!((tally.passed, tally.failed.len()), (6, 1));
+        assert_eq!(tally.times.len(), 6, "the reused run took no time");
+        assert_eq!(
+            timing(&Tally::default(), secs(0.04)),
+            "total wall time: 0.0 s\n"
+        );
     }
 }
