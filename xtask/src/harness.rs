@@ -93,6 +93,7 @@ impl Bench<'_> {
             kernel: &self.kernel,
             progs: &run.spec.progs,
             cpus: run.cpus,
+            threads: qemu::threads_for(run.cpus, qemu::host_cores()),
             gdb: false,
             extra: &[],
         };

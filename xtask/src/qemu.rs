@@ -17,6 +17,38 @@ pub const PANIC: i32 = 3;
 /// QEMU's exit status when the machine reset, which `-no-reboot` turns into an exit.
 pub const RESET: i32 = 0;
 
+/// How QEMU's TCG (its instruction translator) runs the virtual CPUs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Threads {
+    /// QEMU's default: a host thread per virtual CPU, running at once (multi-threaded TCG),
+    /// except under `-icount`, which forces one thread.
+    Default,
+    /// One host thread that runs the virtual CPUs in turn (`-accel tcg,thread=single`).
+    Single,
+}
+
+/// The threading for `cpus` virtual CPUs on a host with `host_cores` cores: a thread per
+/// virtual CPU only when each can have a core of its own.
+///
+/// With more virtual CPUs than cores, the host deschedules virtual CPUs at random, and a
+/// spinlock then waits for host scheduling: when the CPU whose ticket is next is descheduled,
+/// every CPU behind it spins away its host time slice (virtualization's lock-waiter preemption
+/// problem). Measured on 2 cores: chapter 11's `primes` on 4 virtual CPUs did not reach 1877 in
+/// two minutes with a thread each, and ends in 2.3 s with one thread, where a waiting CPU's
+/// `pause` hands the thread to the next virtual CPU at once.
+pub fn threads_for(cpus: u32, host_cores: usize) -> Threads {
+    if cpus as usize > host_cores {
+        Threads::Single
+    } else {
+        Threads::Default
+    }
+}
+
+/// The number of cores this process may run on.
+pub fn host_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
 /// One boot of a kernel.
 #[derive(Debug, Clone)]
 pub struct Boot<'a> {
@@ -24,6 +56,8 @@ pub struct Boot<'a> {
     /// The words of the kernel command line: programs to start and options (`NAME=VALUE`).
     pub progs: &'a [String],
     pub cpus: u32,
+    /// How TCG runs the CPUs (see [`threads_for`]).
+    pub threads: Threads,
     /// Wait for a debugger on localhost:1234 before running.
     pub gdb: bool,
     /// More arguments for QEMU, after ours.
@@ -51,6 +85,10 @@ pub fn args(boot: &Boot) -> Vec<OsString> {
     .map(OsString::from)
     .collect();
     args.push(format!("{0},sockets={0}", boot.cpus).into());
+    if boot.threads == Threads::Single {
+        args.push("-accel".into());
+        args.push("tcg,thread=single".into());
+    }
     args.push("-kernel".into());
     args.push(boot.kernel.into());
     args.push("-append".into());
@@ -143,6 +181,7 @@ mod tests {
             kernel: Path::new("/t/kernel"),
             progs: &progs,
             cpus: 4,
+            threads: Threads::Default,
             gdb: false,
             extra: &[],
         };
@@ -162,6 +201,7 @@ mod tests {
             kernel: Path::new("k"),
             progs: &progs,
             cpus: 1,
+            threads: Threads::Default,
             gdb: true,
             extra: &extra,
         };
@@ -171,6 +211,24 @@ mod tests {
             ["-append", "hello", "-s", "-S", "-d", "int"]
         );
         assert!(args.contains(&"1,sockets=1".to_string()));
+    }
+
+    #[test]
+    fn one_thread_when_the_cpus_outnumber_the_cores() {
+        assert_eq!(threads_for(1, 2), Threads::Default);
+        assert_eq!(threads_for(2, 2), Threads::Default);
+        assert_eq!(threads_for(4, 2), Threads::Single);
+        assert_eq!(threads_for(8, 64), Threads::Default);
+        let progs = vec!["hello".to_string()];
+        let boot = Boot {
+            kernel: Path::new("/t/kernel"),
+            progs: &progs,
+            cpus: 4,
+            threads: Threads::Single,
+            gdb: false,
+            extra: &[],
+        };
+        assert!(command_line(&boot).contains("-smp 4,sockets=4 -accel tcg,thread=single -kernel"));
     }
 
     #[test]

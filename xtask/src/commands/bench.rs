@@ -149,6 +149,8 @@ fn fork_run(tree: &Tree, qemu: &Path, program: &str, cpus: u32) -> anyhow::Resul
         kernel: &kernel,
         progs: &progs,
         cpus,
+        // `-icount` runs every CPU in one thread anyway.
+        threads: qemu::Threads::Default,
         gdb: false,
         extra: &extra,
     };

@@ -55,10 +55,18 @@ pub fn main(repo: &Repo, mut args: Args) -> anyhow::Result<ExitCode> {
         kernel: &kernel,
         progs: &progs,
         cpus,
+        threads: qemu::threads_for(cpus, qemu::host_cores()),
         gdb,
         extra: &extra,
     };
     eprintln!("booting {}: {}", tree.name, qemu::command_line(&boot));
+    if boot.threads == qemu::Threads::Single {
+        eprintln!(
+            "({cpus} CPUs on {} host cores: QEMU runs them in one thread, taking turns; see \
+             CONTRIBUTING.md)",
+            qemu::host_cores()
+        );
+    }
     if gdb {
         eprintln!("QEMU waits for a debugger; attach from another terminal with:");
         eprintln!("{}", qemu::gdb_command(&kernel));
@@ -96,6 +104,7 @@ mod tests {
             kernel: Path::new("kernel"),
             progs: words,
             cpus: 1,
+            threads: qemu::Threads::Default,
             gdb: false,
             extra: &[],
         };
