@@ -12,8 +12,10 @@ pub fn programs(cmdline: &str) -> impl Iterator<Item = &str> {
         .split_whitespace()
         .filter(|word| !word.contains('='))
 }
+// @{ 4 cmdline_option
 
 /// Whether the command line holds the option `option`.
 pub fn has_option(cmdline: &str, option: &str) -> bool {
     cmdline.split_whitespace().any(|word| word == option)
 }
+// @}

@@ -363,14 +363,7 @@ fn rust_comment(line: &str, from: usize) -> Option<usize> {
                     let close = format!("\"{}", "#".repeat(hashes));
                     i += line[i..].find(&close)? + close.len();
                 } else {
-                    loop {
-                        match b.get(i)? {
-                            b'\\' => i += 2,
-                            b'"' => break,
-                            _ => i += 1,
-                        }
-                    }
-                    i += 1;
+                    i = past_string(b, i)?;
                 }
             }
             b'\'' => {
@@ -392,6 +385,18 @@ fn rust_comment(line: &str, from: usize) -> Option<usize> {
     None
 }
 
+/// The index just past the closing `"` of a string whose text starts at `i` (after its opening
+/// quote), skipping backslash escapes; `None` when the line ends inside the string.
+fn past_string(b: &[u8], mut i: usize) -> Option<usize> {
+    loop {
+        match b.get(i)? {
+            b'\\' => i += 2,
+            b'"' => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+}
+
 /// Where the `#` comment of a line of assembly or TOML starts, looking from byte `from` on:
 /// `"` strings (and in TOML `'` strings) are skipped; `None` when there is no comment or the
 /// line ends inside a string.
@@ -400,17 +405,7 @@ fn hash_comment(b: &[u8], from: usize, single_quotes: bool) -> Option<usize> {
     while i < b.len() {
         match b[i] {
             b'#' => return Some(i),
-            b'"' => {
-                i += 1;
-                loop {
-                    match b.get(i)? {
-                        b'\\' => i += 2,
-                        b'"' => break,
-                        _ => i += 1,
-                    }
-                }
-                i += 1;
-            }
+            b'"' => i = past_string(b, i + 1)?,
             b'\'' if single_quotes => {
                 i += 1 + b[i + 1..].iter().position(|&c| c == b'\'')? + 1;
             }
