@@ -370,6 +370,17 @@ impl EnvTable {
     }
 }
 
+// @{ 10 leave_current
+/// This CPU stops running environments for now (it goes idle), and lets go of the big kernel
+/// lock: it forgets its current environment, which another CPU may run or free meanwhile, and
+/// switches to the kernel's own page tables, since the environment's may be freed while this
+/// CPU sleeps on them.
+pub fn leave_current(mut envs: EnvGuard) {
+    envs.set_current(None);
+    vm::switch_to(vm::kernel_root());
+}
+// @}
+
 // @{ env_run
 /// Runs the environment in `slot` on this CPU: makes it current and running, switches to its
 /// address space, and returns to user mode through its saved frame (JOS's `env_run`).

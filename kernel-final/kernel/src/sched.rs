@@ -57,8 +57,9 @@ fn halt(envs: EnvGuard) -> ! {
         )
     });
     if busy {
-        drop(envs);
+        //- drop(envs); // @6..10
         //- smp::halt_this_cpu() // @6..10
+        env::leave_current(envs); // @10 sched_leave
         smp::idle() // @10 sched_idle
     }
     // @}

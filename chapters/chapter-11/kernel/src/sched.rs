@@ -50,7 +50,7 @@ fn halt(envs: EnvGuard) -> ! {
         )
     });
     if busy {
-        drop(envs);
+        env::leave_current(envs);
         smp::idle()
     }
     drop(envs);

@@ -47,7 +47,8 @@ fn umain() {
     unsafe {
         sys_page_alloc(0, SCRATCH, RW).expect("sys_page_alloc");
         sys_page_map(0, SCRATCH, 0, SCRATCH_RO, RO).expect("sys_page_map");
-        (SCRATCH as *mut u8).copy_from_nonoverlapping(b"hello\0".as_ptr(), 6);
+        let greeting = c"hello".to_bytes_with_nul();
+        (SCRATCH as *mut u8).copy_from_nonoverlapping(greeting.as_ptr(), greeting.len());
     }
     // Wait until it receives: an unaligned page is refused only once the target is receiving.
     while try_send(child, 1, SCRATCH + 1, RW) == Err(Error::IpcNotRecv) {
