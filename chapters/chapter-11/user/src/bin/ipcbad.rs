@@ -47,7 +47,7 @@ fn umain() {
     unsafe {
         sys_page_alloc(0, SCRATCH, RW).expect("sys_page_alloc");
         sys_page_map(0, SCRATCH, 0, SCRATCH_RO, RO).expect("sys_page_map");
-        (SCRATCH as *mut u8).copy_from_nonoverlapping(b"hello\0".as_ptr(), 6);
+        (SCRATCH as *mut u8).copy_from_nonoverlapping(c"hello".to_bytes_with_nul().as_ptr(), 6);
     }
     // Wait until it receives: an unaligned page is refused only once the target is receiving.
     while try_send(child, 1, SCRATCH + 1, RW) == Err(Error::IpcNotRecv) {

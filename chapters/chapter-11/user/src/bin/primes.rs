@@ -77,7 +77,7 @@ fn filter(p: u64, next: u32, previous: u32) {
             end(next);
             return send(previous, ACK);
         }
-        if n % p != 0 {
+        if !n.is_multiple_of(p) {
             send(next, n);
         }
     }
