@@ -57,7 +57,7 @@ pub const COMMANDS: &[Command] = &[
     Command {
         name: "bench",
         usage: "[chapter-NN|final]",
-        about: "benchmarks: warm boot to first output; dumbfork against copy-on-write fork (-icount)",
+        about: "benchmarks: warm boot; under -icount: dumbfork vs copy-on-write fork, a timer interrupt, an IPC round trip",
         main: bench::main,
     },
     // The single source of truth (tools/chapters, tools/book).
