@@ -28,6 +28,7 @@ use spin::Once;
 //- use crate::env::{self, EnvTable}; // @0..6
 use crate::env::{self, EnvStatus, EnvTable}; // @6 hidden
 // @} trap_uses_env
+use crate::cpu; // @10 hidden
 use crate::gdt::KERNEL_CS;
 use crate::lapic::{self, Lapic}; // @10 hidden
 use crate::smp; // @10 hidden
@@ -159,14 +160,18 @@ extern "C" fn trap(frame: &mut TrapFrame) -> ! {
     if !frame.came_from_user() {
         // @{ 10 trap_idle
         // An interrupt that woke this CPU in `smp::idle`, the one place where the kernel runs
-        // with interrupts on: acknowledge it and look for work, unless another CPU is in the
-        // kernel (then look again at the next tick, rather than queue for the lock).
+        // with interrupts on: acknowledge it and look for work. Another CPU may be in the
+        // kernel for a moment: try the lock a few times, but never queue for it (then look
+        // again at the next tick).
         if smp::wake_from_idle() {
             acknowledge(frame.vector as u8);
-            match env::try_lock_kernel() {
-                Some(envs) => sched::schedule(envs),
-                None => smp::idle(),
+            for _ in 0..IDLE_LOOKS {
+                if let Some(envs) = env::try_lock_kernel() {
+                    sched::schedule(envs)
+                }
+                cpu::relax();
             }
+            smp::idle()
         }
         // @}
         kernel_trap(frame);
@@ -245,6 +250,9 @@ fn dispatch(envs: &mut EnvTable, cur: usize, frame: &TrapFrame) {
     }
 }
 // @} trap_dispatch
+
+/// How many times a CPU woken from idle tries the big kernel lock before it sleeps again.
+const IDLE_LOOKS: usize = 100; // @10 idle_looks
 
 // @{ 10 acknowledge
 /// Tells this CPU's local APIC that the interrupt `vector` is handled (end of interrupt), so

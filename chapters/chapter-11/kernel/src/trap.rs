@@ -16,6 +16,7 @@ use core::mem::offset_of;
 
 use spin::Once;
 
+use crate::cpu;
 use crate::env::{self, EnvStatus, EnvTable};
 use crate::gdt::KERNEL_CS;
 use crate::lapic::{self, Lapic};
@@ -132,14 +133,18 @@ pub fn load() {
 extern "C" fn trap(frame: &mut TrapFrame) -> ! {
     if !frame.came_from_user() {
         // An interrupt that woke this CPU in `smp::idle`, the one place where the kernel runs
-        // with interrupts on: acknowledge it and look for work, unless another CPU is in the
-        // kernel (then look again at the next tick, rather than queue for the lock).
+        // with interrupts on: acknowledge it and look for work. Another CPU may be in the
+        // kernel for a moment: try the lock a few times, but never queue for it (then look
+        // again at the next tick).
         if smp::wake_from_idle() {
             acknowledge(frame.vector as u8);
-            match env::try_lock_kernel() {
-                Some(envs) => sched::schedule(envs),
-                None => smp::idle(),
+            for _ in 0..IDLE_LOOKS {
+                if let Some(envs) = env::try_lock_kernel() {
+                    sched::schedule(envs)
+                }
+                cpu::relax();
             }
+            smp::idle()
         }
         kernel_trap(frame);
     }
@@ -191,6 +196,9 @@ fn dispatch(envs: &mut EnvTable, cur: usize, frame: &TrapFrame) {
         }
     }
 }
+
+/// How many times a CPU woken from idle tries the big kernel lock before it sleeps again.
+const IDLE_LOOKS: usize = 100;
 
 /// Tells this CPU's local APIC that the interrupt `vector` is handled (end of interrupt), so
 /// that it delivers the next one of the same or a lower priority (SDM Vol. 3A, 11.8.5). A
