@@ -8,7 +8,7 @@
 //! with the id of the environment current at the time, or 0 for the kernel).
 
 use abi::layout::USTACKTOP;
-use abi::{EnvId, NENV, PushRegs};
+use abi::{EnvId, NENV};
 //- use spin::{Mutex, MutexGuard}; // @0..5 hidden
 
 use crate::addr::PhysAddr;
@@ -75,32 +75,7 @@ pub struct Env {
 
 impl Env {
     const FREE: Env = Env {
-        tf: TrapFrame {
-            regs: PushRegs {
-                r15: 0,
-                r14: 0,
-                r13: 0,
-                r12: 0,
-                r11: 0,
-                r10: 0,
-                r9: 0,
-                r8: 0,
-                rbp: 0,
-                rdi: 0,
-                rsi: 0,
-                rdx: 0,
-                rcx: 0,
-                rbx: 0,
-                rax: 0,
-            },
-            vector: 0,
-            err: 0,
-            rip: 0,
-            cs: 0,
-            rflags: 0,
-            rsp: 0,
-            ss: 0,
-        },
+        tf: TrapFrame::ZERO,
         id: 0,
         parent: 0,
         status: EnvStatus::Free,
@@ -370,7 +345,7 @@ impl EnvTable {
     }
 }
 
-// @{ 10 leave_current
+// @{ 6 leave_current
 /// This CPU stops running environments for now (it goes idle), and lets go of the big kernel
 /// lock: it forgets its current environment, which another CPU may run or free meanwhile, and
 /// switches to the kernel's own page tables, since the environment's may be freed while this

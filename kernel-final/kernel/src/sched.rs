@@ -57,9 +57,8 @@ fn halt(envs: EnvGuard) -> ! {
         )
     });
     if busy {
-        //- drop(envs); // @6..10
+        env::leave_current(envs);
         //- smp::halt_this_cpu() // @6..10
-        env::leave_current(envs); // @10 sched_leave
         smp::idle() // @10 sched_idle
     }
     // @}

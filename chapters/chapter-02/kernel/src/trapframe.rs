@@ -40,6 +40,12 @@ impl TrapFrame {
     }
 }
 
+impl TrapFrame {
+    /// A frame of zeros: a free environment's.
+    // SAFETY: every field is an integer, for which all-zero bytes are a valid value.
+    pub const ZERO: TrapFrame = unsafe { core::mem::zeroed() };
+}
+
 unsafe extern "C" {
     /// Loads `frame` and returns from the trap it describes (`trapentry.S`).
     fn trap_return(frame: *const TrapFrame) -> !;

@@ -49,7 +49,7 @@ fn halt(envs: EnvGuard) -> ! {
         )
     });
     if busy {
-        drop(envs);
+        env::leave_current(envs);
         smp::halt_this_cpu()
     }
     drop(envs);

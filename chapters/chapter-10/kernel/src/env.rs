@@ -8,7 +8,7 @@
 //! with the id of the environment current at the time, or 0 for the kernel).
 
 use abi::layout::USTACKTOP;
-use abi::{EnvId, NENV, PushRegs};
+use abi::{EnvId, NENV};
 
 use crate::addr::PhysAddr;
 use crate::cpu;
@@ -60,32 +60,7 @@ pub struct Env {
 
 impl Env {
     const FREE: Env = Env {
-        tf: TrapFrame {
-            regs: PushRegs {
-                r15: 0,
-                r14: 0,
-                r13: 0,
-                r12: 0,
-                r11: 0,
-                r10: 0,
-                r9: 0,
-                r8: 0,
-                rbp: 0,
-                rdi: 0,
-                rsi: 0,
-                rdx: 0,
-                rcx: 0,
-                rbx: 0,
-                rax: 0,
-            },
-            vector: 0,
-            err: 0,
-            rip: 0,
-            cs: 0,
-            rflags: 0,
-            rsp: 0,
-            ss: 0,
-        },
+        tf: TrapFrame::ZERO,
         id: 0,
         parent: 0,
         status: EnvStatus::Free,
