@@ -251,9 +251,11 @@ fn dispatch(envs: &mut EnvTable, cur: usize, frame: &TrapFrame) {
 }
 // @} trap_dispatch
 
+// @{ 10 idle_looks
 /// How many times a CPU woken from idle tries the big kernel lock before it sleeps again.
-const IDLE_LOOKS: usize = 100; // @10 idle_looks
+const IDLE_LOOKS: usize = 100;
 
+// @}
 // @{ 10 acknowledge
 /// Tells this CPU's local APIC that the interrupt `vector` is handled (end of interrupt), so
 /// that it delivers the next one of the same or a lower priority (SDM Vol. 3A, 11.8.5). A

@@ -158,8 +158,6 @@ fn dispatch(envs: &mut EnvTable, cur: usize, frame: &TrapFrame) {
     }
 }
 
-/// How many times a CPU woken from idle tries the big kernel lock before it sleeps again.
-
 /// The address of the last page fault (CR2).
 pub fn fault_address() -> u64 {
     // SAFETY: reading CR2 has no side effects.
