@@ -150,7 +150,7 @@ extern "C" fn ap_main(cpu: u64) -> ! {
     sched::schedule(kernel)
 }
 
-/// Which CPUs have halted for good.
+/// Which CPUs are halted: they have nothing more to say (see [`wait_for_others_to_halt`]).
 static HALTED: [AtomicBool; MAX_CPUS] = [const { AtomicBool::new(false) }; MAX_CPUS];
 
 /// Halts this CPU for good, after saying so (see [`wait_for_others_to_halt`]). The caller must
