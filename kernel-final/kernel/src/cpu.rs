@@ -20,6 +20,7 @@ use crate::mp_result::Smp;
 use crate::pmem;
 use crate::println;
 // @}
+use crate::crosscall; // @12 hidden
 use crate::percpu; // @4 hidden
 // @{ 2 hidden
 use crate::lapic::Lapic;
@@ -151,7 +152,13 @@ pub fn set_held_ranks(ranks: u32) {
 
 /// Tells the CPU it is spinning (the `pause` instruction), to save power and let the lock
 /// holder's memory traffic through.
+// @{ 12 relax_doc
+///
+/// A spinning CPU also answers cross-calls (`crosscall.rs`): the rule that keeps the holder of
+/// a lock from waiting for ever for the CPUs that spin for it.
+// @}
 pub fn relax() {
+    crosscall::answer_while_spinning(); // @12 relax_answers
     core::hint::spin_loop();
 }
 

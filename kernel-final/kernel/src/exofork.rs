@@ -26,6 +26,7 @@ use crate::cpu;
 use crate::env::{CreateError, EnvStatus, EnvTable};
 use crate::pgtable::{self, Memory, PteFlags};
 use crate::pmem::{self, KernelMemory};
+use crate::smp; // @12 hidden
 use crate::syscall::Failure;
 
 /// The environment `id` names, if the caller (in `cur`) may change its address space now.
@@ -65,6 +66,11 @@ pub fn sys_env_set_status(envs: &mut EnvTable, id: u64, status: u64) -> Result<i
     };
     let slot = target(envs, id)?;
     envs.get_mut(slot).status = status;
+    // @{ 12 set_status_wake
+    if status == EnvStatus::Runnable {
+        smp::wake_an_idle_cpu();
+    }
+    // @}
     Ok(0)
 }
 // @}

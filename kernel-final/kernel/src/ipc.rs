@@ -25,6 +25,7 @@ use crate::env::{EnvStatus, EnvTable};
 use crate::exofork;
 use crate::pgtable;
 use crate::pmem;
+use crate::smp; // @12 hidden
 use crate::syscall::Failure;
 // @}
 
@@ -72,6 +73,7 @@ pub fn sys_ipc_try_send(envs: &mut EnvTable, cur: usize, a: [u64; 5]) -> Result<
     regs.rdi = u64::from(sender);
     regs.rsi = value;
     regs.rdx = sent_perm;
+    smp::wake_an_idle_cpu(); // @12 ipc_wake
     Ok(0)
 }
 // @}

@@ -243,6 +243,46 @@ impl Ipi {
     }
 }
 // @}
+// @{ 12 ipi_kinds
+
+/// Delivery mode fixed (bits 8-10 = 000): the vector goes to the target's interrupt handler.
+const DELIVERY_FIXED: u32 = 0;
+/// Delivery mode NMI (bits 8-10 = 100): the non-maskable interrupt, vector 2, taken even by a
+/// CPU running with interrupts off.
+const DELIVERY_NMI: u32 = 0b100 << 8;
+/// Destination shorthand "all excluding self" (bits 18-19 = 11): the destination field is
+/// ignored, and every other APIC on the bus takes the IPI.
+const ALL_BUT_SELF: u32 = 0b11 << 18;
+
+impl Ipi {
+    /// A fixed IPI: the target takes `vector` like any interrupt, when its interrupt flag and
+    /// its APIC's priority let it. Vectors below 32 are the CPU's exceptions, and the APIC
+    /// refuses to send them (an error, SDM Vol. 3A, 11.5.3).
+    pub fn fixed(dest: u8, vector: u8) -> Ipi {
+        assert!(vector >= 32, "lapic: IPI vector {vector} is an exception's");
+        Ipi {
+            low: DELIVERY_FIXED | LEVEL_ASSERT | u32::from(vector),
+            dest,
+        }
+    }
+
+    /// A non-maskable interrupt for the target.
+    pub fn nmi(dest: u8) -> Ipi {
+        Ipi {
+            low: DELIVERY_NMI | LEVEL_ASSERT,
+            dest,
+        }
+    }
+
+    /// The same IPI for every CPU but the sender, in one ICR write.
+    pub fn to_all_others(self) -> Ipi {
+        Ipi {
+            low: self.low | ALL_BUT_SELF,
+            dest: 0,
+        }
+    }
+}
+// @}
 // @{ 3 start_ap
 
 impl Lapic {

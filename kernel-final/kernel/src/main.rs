@@ -13,6 +13,7 @@ mod boot;
 mod cmdline;
 mod console;
 mod cpu;
+mod crosscall; // @12 hidden
 mod elf;
 mod env;
 mod envid;
@@ -20,6 +21,7 @@ mod exofork; // @7 hidden
 mod frame;
 mod gdt;
 mod ipc; // @11 hidden
+mod ipi; // @12 hidden
 mod lapic; // @2 hidden
 mod loader;
 mod memmap;
@@ -65,18 +67,24 @@ fn kmain(mut info: BootInfo) -> ! {
     vm::init(ram_end);
     percpu::init(0); // @4
     // @} percpu_bsp
+    let cmdline = core::str::from_utf8(info.cmdline()).unwrap_or("");
     //- cpu::find_cpus(); // @1..2 find_cpus
     // @{ 2 lapic_setup
     let smp = cpu::find_cpus();
     let lapic = lapic::init_boot_cpu(smp.lapic());
     cpu::set_table(&smp, &lapic);
     timer::calibrate(&lapic); // @10 timer_calibrate_bsp
+    tsc::calibrate(); // @12 tsc_calibrate
     // @}
     // @{ bsp_lock
     // @{ 5
     // The big kernel lock, before any other CPU runs kernel code; `sched::schedule` lets go of it
     // when this CPU enters user mode.
     let mut envs = env::lock_kernel();
+    // @}
+    // @{ 12 crosscall_options_read
+    // Before any AP starts: an AP answers calls, or not, from its first spin.
+    crosscall::read_options(cmdline);
     // @}
     smp::boot_aps(); // @3 boot_aps
     println!(
@@ -85,7 +93,6 @@ fn kmain(mut info: BootInfo) -> ! {
         pmem::free_pages()
     );
 
-    let cmdline = core::str::from_utf8(info.cmdline()).unwrap_or("");
     //- let mut envs = env::lock_kernel(); // @0..5
     // @} bsp_lock
     selftest::run_if_asked(cmdline); // @4 selftest_option
@@ -111,6 +118,10 @@ fn kmain(mut info: BootInfo) -> ! {
 
 #[panic_handler]
 fn panic(info: &PanicInfo) -> ! {
+    // @{ 12 panic_stop
+    // Everyone else stops first, so this message is the last word and comes out whole.
+    let stopped = ipi::stop_others();
+    // @}
     let (file, line) = info.location().map_or(("?", 0), |l| (l.file(), l.line()));
     console::panic_print(format_args!(
         "kernel panic on CPU {} at {}:{}: {}\n",
@@ -123,6 +134,11 @@ fn panic(info: &PanicInfo) -> ! {
         line,
         info.message()
     ));
+    // @{ 12 panic_stopped
+    if stopped > 0 {
+        console::panic_print(format_args!("  (stopped {stopped} other CPU(s))\n"));
+    }
+    // @}
     // @{ 5 panic_lock_holder
     if let Some(holder) = env::kernel_lock_holder() {
         console::panic_print(format_args!(

@@ -14,6 +14,7 @@ use abi::NENV; // @6 hidden
 use crate::cpu; // @6 hidden
 use crate::env::Env; // @6 hidden
 use crate::env::{self, EnvGuard, EnvStatus};
+use crate::ipi; // @12 hidden
 use crate::pmem; // @7 hidden
 use crate::println;
 use crate::qemu::{self, ExitCode};
@@ -57,6 +58,7 @@ fn halt(envs: EnvGuard) -> ! {
         )
     });
     if busy {
+        smp::set_idle(); // @12 sched_set_idle
         env::leave_current(envs);
         //- smp::halt_this_cpu() // @6..10
         smp::idle() // @10 sched_idle
@@ -64,6 +66,13 @@ fn halt(envs: EnvGuard) -> ! {
     // @}
     drop(envs);
     smp::wait_for_others_to_halt(); // @5
+    // @{ 12 sched_stop_others
+    // The others have halted or sleep; stop them for good, so nothing they do (a tick's wake-up)
+    // runs during the report, and count their IPIs as final.
+    let stopped = ipi::stop_others();
+    println!("SMP: stopped {stopped} other CPU(s)");
+    ipi::report();
+    // @}
     pmem::report_leaks(); // @7 report_leaks
     tsc::report(); // @9 report_time
     println!("No runnable environments in the system!");

@@ -19,6 +19,14 @@ use crate::cmdline;
 use crate::percpu;
 use crate::println;
 // @}
+// @{ 12 hidden
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use crate::cpu;
+use crate::crosscall;
+use crate::ipi::CpuSet;
+use crate::tsc;
+// @}
 
 // @{ selftest_words
 /// The command-line word that asks for the kernel-stack overflow test.
@@ -29,6 +37,14 @@ pub fn run_if_asked(cmdline: &str) {
     if cmdline::has_option(cmdline, KSTACK_OVERFLOW) {
         kstack_overflow();
     }
+    // @{ 12 selftest_crosscall_words
+    if cmdline::has_option(cmdline, CROSS_CALLS) {
+        cross_calls();
+    }
+    if cmdline::has_option(cmdline, CROSS_CALL_ROUND_TRIP) {
+        cross_call_round_trip();
+    }
+    // @}
 }
 // @}
 
@@ -64,5 +80,69 @@ extern "C" fn recurse() -> ! {
     }
     deeper(0);
     unreachable!("selftest: the stack never ran out")
+}
+// @}
+// @{ 12 selftest_crosscall
+
+/// The command-line word that asks the boot CPU to make cross-calls at boot.
+pub const CROSS_CALLS: &str = "selftest=crosscall";
+/// The command-line word that asks for the cross-call round-trip benchmark.
+pub const CROSS_CALL_ROUND_TRIP: &str = "selftest=crosscall-roundtrip";
+
+/// Calls answered by [`count_call`].
+static ANSWERED: AtomicU64 = AtomicU64::new(0);
+
+/// Makes cross-calls from the boot CPU, which holds the big kernel lock, to every other CPU,
+/// each of which is spinning for that lock in `smp::ap_main` with interrupts off: one
+/// synchronous call each, then an asynchronous one, then one synchronous call to all of them at
+/// once. They can answer only because spinning CPUs answer calls; with `spinanswer=off` the
+/// first call never returns (the waiting CPU panics after `crosscall::TIMEOUT_MS`).
+fn cross_calls() {
+    let others = CpuSet::all().without(cpu::id());
+    for cpu in others.iter() {
+        crosscall::call(CpuSet::EMPTY.with(cpu), say_hello, cpu::id() as u64);
+    }
+    for cpu in others.iter() {
+        crosscall::call_async(cpu, count_call, 0);
+    }
+    // A CPU answers its calls in order, so when it has answered this one it has run the
+    // asynchronous one too.
+    crosscall::call(others, count_call, 0);
+    println!(
+        "selftest: {} CPU(s) answered {} calls while spinning for the big kernel lock",
+        others.iter().count(),
+        ANSWERED.load(Ordering::Relaxed)
+    );
+}
+
+/// A call: says where it runs.
+fn say_hello(from: u64) {
+    println!("crosscall: CPU {} runs a call from CPU {from}", cpu::id());
+}
+
+/// A call: counts itself.
+fn count_call(_: u64) {
+    ANSWERED.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Times synchronous cross-calls from the boot CPU to CPU 1 (spinning for the big kernel lock,
+/// as in [`cross_calls`]): the cost of a call there and back, in TSC ticks, which `cargo xtask
+/// bench` reads under deterministic instruction counting.
+fn cross_call_round_trip() {
+    const ROUNDS: u64 = 1000;
+    if cpu::count() < 2 {
+        println!("selftest: the cross-call round trip needs 2 CPUs");
+        return;
+    }
+    let target = CpuSet::EMPTY.with(1);
+    let start = tsc::now();
+    for _ in 0..ROUNDS {
+        crosscall::call(target, count_call, 0);
+    }
+    let ticks = tsc::now() - start;
+    println!(
+        "selftest: {ROUNDS} cross-call round trips to CPU 1: {} TSC ticks each",
+        ticks / ROUNDS
+    );
 }
 // @}

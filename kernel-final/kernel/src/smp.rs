@@ -14,7 +14,8 @@
 use core::arch::asm; // @10 hidden
 use core::arch::global_asm;
 use core::mem::offset_of;
-use core::sync::atomic::{AtomicBool, Ordering};
+//- use core::sync::atomic::{AtomicBool, Ordering}; // @3..12 hidden
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering}; // @12 hidden
 
 use crate::addr::{PAGE_SIZE, PhysAddr};
 use crate::cpu::MAX_CPUS;
@@ -25,6 +26,7 @@ use crate::lapic::{Ipi, Lapic};
 //- use crate::{cpu, percpu, pit, println, qemu, trap, vm}; // @4..5 hidden
 // @{ smp_uses_sched
 //- use crate::{cpu, env, percpu, pit, println, qemu, trap, vm}; // @5..6 hidden
+use crate::ipi; // @12 hidden
 use crate::timer; // @10 hidden
 use crate::{cpu, env, percpu, pit, println, qemu, sched, trap, vm}; // @6 hidden
 // @} smp_uses_sched
@@ -232,11 +234,57 @@ pub fn idle() -> ! {
     }
 }
 
-/// Whether this CPU was idle; it is not any more. Interrupts reach the kernel only in `idle`,
-/// so an interrupt in kernel mode is a wake-up exactly when this says so.
-pub fn wake_from_idle() -> bool {
-    HALTED[cpu::id()].swap(false, Ordering::AcqRel)
+// @{ 10..12
+//- /// Whether this CPU was idle; it is not any more. Interrupts reach the kernel only in `idle`,
+//- /// so an interrupt in kernel mode is a wake-up exactly when this says so.
+//- pub fn wake_from_idle() -> bool {
+//-     HALTED[cpu::id()].swap(false, Ordering::AcqRel)
+//- }
+// @}
+// @}
+// @{ 12 smp_idle_flags
+
+/// Whether this CPU is idle. Interrupts reach the kernel only in `idle`, so an interrupt in
+/// kernel mode is a wake-up exactly when this says so.
+pub fn is_idle() -> bool {
+    HALTED[cpu::id()].load(Ordering::Acquire)
 }
+
+/// Marks this CPU idle, *before* it lets go of the big kernel lock on its way to `idle`: a CPU
+/// that makes an environment runnable (holding the lock) then either sees this one idle and
+/// wakes it, or made it runnable before this CPU's last look. Marking it after the lock is gone
+/// would leave a gap in which the work appears, nobody wakes this CPU, and it sleeps through
+/// it: a lost wake-up.
+pub fn set_idle() {
+    HALTED[cpu::id()].store(true, Ordering::Release);
+}
+
+/// This CPU, woken, has the big kernel lock and is no longer idle.
+pub fn set_busy() {
+    HALTED[cpu::id()].store(false, Ordering::Release);
+}
+
+/// Wakes one idle CPU, if there is one, to run an environment that has just become runnable,
+/// instead of leaving it to that CPU's next tick (or, with `preempt=off`, to nobody). Called
+/// with the big kernel lock held.
+pub fn wake_an_idle_cpu() {
+    // The search starts after the CPU woken last time: starting at CPU 0 would wake the same
+    // CPU again and again (it counts as idle until it has the lock), and leave the others
+    // to their ticks.
+    let count = cpu::count();
+    let start = NEXT_TO_WAKE.load(Ordering::Relaxed);
+    let me = cpu::id();
+    let idle = (0..count).map(|i| (start + i) % count).find(|&c| {
+        c != me && ONLINE[c].load(Ordering::Acquire) && HALTED[c].load(Ordering::Acquire)
+    });
+    if let Some(cpu) = idle {
+        NEXT_TO_WAKE.store(cpu + 1, Ordering::Relaxed);
+        ipi::send(cpu, ipi::WAKE);
+    }
+}
+
+/// Where [`wake_an_idle_cpu`] starts looking (changed under the big kernel lock).
+static NEXT_TO_WAKE: AtomicUsize = AtomicUsize::new(0);
 // @}
 
 /// Whether some CPU is ending the run.

@@ -29,10 +29,13 @@ use spin::Once;
 use crate::env::{self, EnvStatus, EnvTable}; // @6 hidden
 // @} trap_uses_env
 use crate::cpu; // @10 hidden
+use crate::crosscall; // @12 hidden
 use crate::gdt::KERNEL_CS;
+use crate::ipi; // @12 hidden
 use crate::lapic::{self, Lapic}; // @10 hidden
 use crate::smp; // @10 hidden
-use crate::trapframe::TrapFrame;
+//- use crate::trapframe::TrapFrame; // @0..12 hidden
+use crate::trapframe::{self, TrapFrame}; // @12 hidden
 // @{ trap_uses_pgfault
 //- use crate::{println, sched, syscall}; // @0..8
 use crate::{pgfault, println, sched, syscall}; // @8 hidden
@@ -60,6 +63,10 @@ unsafe extern "C" {
 
 /// Exception vectors (SDM Vol. 3A, Table 6-1) and ours.
 pub mod vector {
+    // @{ 12 nmi_vector
+    /// The non-maskable interrupt: `ipi::stop_others` sends it.
+    pub const NMI: u8 = 2;
+    // @}
     pub const BREAKPOINT: u8 = 3;
     pub const DOUBLE_FAULT: u8 = 8; // @4 hidden
     pub const PAGE_FAULT: u8 = 14;
@@ -157,16 +164,56 @@ pub fn load() {
 // @{ trap_entry
 /// Called by `trap_common` with the frame it built on the kernel stack.
 extern "C" fn trap(frame: &mut TrapFrame) -> ! {
+    // @{ 12 trap_ipi
+    let vector = frame.vector as u8;
+    if vector == vector::NMI {
+        // Another CPU stopping this one (it never returns), or a hardware error.
+        ipi::on_nmi();
+        kernel_trap(frame);
+    }
+    // An IPI that finds the CPU in user mode is answered at once, and the CPU goes straight
+    // back, without the big kernel lock: the lock's holder may be the CPU waiting for this
+    // very answer.
+    if ipi::is_ipi(vector) && frame.came_from_user() {
+        take_interrupt(vector);
+        trapframe::pop_frame(frame)
+    }
+    // @}
     if !frame.came_from_user() {
-        // @{ 10 trap_idle
+        // @{ 10..12 trap_idle
+        //- // An interrupt that woke this CPU in `smp::idle`, the one place where the kernel runs
+        //- // with interrupts on: acknowledge it and look for work. Another CPU may be in the
+        //- // kernel for a moment: try the lock a few times, but never queue for it (then look
+        //- // again at the next tick).
+        //- if smp::wake_from_idle() {
+        //-     acknowledge(frame.vector as u8);
+        //-     for _ in 0..IDLE_LOOKS {
+        //-         if let Some(envs) = env::try_lock_kernel() {
+        //-             sched::schedule(envs)
+        //-         }
+        //-         cpu::relax();
+        //-     }
+        //-     smp::idle()
+        //- }
+        // @}
+        // @{ 12 trap_idle_ipi
         // An interrupt that woke this CPU in `smp::idle`, the one place where the kernel runs
-        // with interrupts on: acknowledge it and look for work. Another CPU may be in the
-        // kernel for a moment: try the lock a few times, but never queue for it (then look
-        // again at the next tick).
-        if smp::wake_from_idle() {
-            acknowledge(frame.vector as u8);
+        // with interrupts on: take it (an IPI may bring calls) and look for work. After a tick,
+        // another CPU may be in the kernel for a moment: try the lock a few times, but never
+        // queue for it. The CPU stays marked idle until it has the lock, so a CPU that makes
+        // work runnable meanwhile wakes it again rather than assuming it will look
+        // (`smp::set_idle`).
+        if smp::is_idle() {
+            take_interrupt(vector);
+            // A wake-up means work for this CPU: it is worth queueing for.
+            if vector == ipi::WAKE {
+                let envs = env::lock_kernel();
+                smp::set_busy();
+                sched::schedule(envs)
+            }
             for _ in 0..IDLE_LOOKS {
                 if let Some(envs) = env::try_lock_kernel() {
+                    smp::set_busy();
                     sched::schedule(envs)
                 }
                 cpu::relax();
@@ -254,6 +301,18 @@ fn dispatch(envs: &mut EnvTable, cur: usize, frame: &TrapFrame) {
 // @{ 10 idle_looks
 /// How many times a CPU woken from idle tries the big kernel lock before it sleeps again.
 const IDLE_LOOKS: usize = 100;
+
+// @}
+// @{ 12 take_interrupt
+/// Takes an interrupt that needs no environment: acknowledges it and, for an IPI, counts it
+/// and runs the calls waiting for this CPU (`crosscall.rs`).
+fn take_interrupt(vector: u8) {
+    acknowledge(vector);
+    if ipi::is_ipi(vector) {
+        ipi::received(vector);
+        crosscall::answer();
+    }
+}
 
 // @}
 // @{ 10 acknowledge

@@ -43,13 +43,13 @@ fn kmain(mut info: BootInfo) -> ! {
     pic::init();
     let ram_end = pmem::init(&mut info.memory);
     vm::init(ram_end);
+    let cmdline = core::str::from_utf8(info.cmdline()).unwrap_or("");
     println!(
         "Physical memory: {}K available, {} pages free",
         ram_end / 1024,
         pmem::free_pages()
     );
 
-    let cmdline = core::str::from_utf8(info.cmdline()).unwrap_or("");
     let mut envs = env::lock_kernel();
     for name in cmdline::programs(cmdline) {
         let Some(image) = programs::find(name) else {

@@ -47,6 +47,7 @@ fn kmain(mut info: BootInfo) -> ! {
     pic::init();
     let ram_end = pmem::init(&mut info.memory);
     vm::init(ram_end);
+    let cmdline = core::str::from_utf8(info.cmdline()).unwrap_or("");
     let smp = cpu::find_cpus();
     let lapic = lapic::init_boot_cpu(smp.lapic());
     cpu::set_table(&smp, &lapic);
@@ -56,7 +57,6 @@ fn kmain(mut info: BootInfo) -> ! {
         pmem::free_pages()
     );
 
-    let cmdline = core::str::from_utf8(info.cmdline()).unwrap_or("");
     let mut envs = env::lock_kernel();
     for name in cmdline::programs(cmdline) {
         let Some(image) = programs::find(name) else {

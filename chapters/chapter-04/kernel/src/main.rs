@@ -52,6 +52,7 @@ fn kmain(mut info: BootInfo) -> ! {
     let ram_end = pmem::init(&mut info.memory);
     vm::init(ram_end);
     percpu::init(0);
+    let cmdline = core::str::from_utf8(info.cmdline()).unwrap_or("");
     let smp = cpu::find_cpus();
     let lapic = lapic::init_boot_cpu(smp.lapic());
     cpu::set_table(&smp, &lapic);
@@ -62,7 +63,6 @@ fn kmain(mut info: BootInfo) -> ! {
         pmem::free_pages()
     );
 
-    let cmdline = core::str::from_utf8(info.cmdline()).unwrap_or("");
     let mut envs = env::lock_kernel();
     selftest::run_if_asked(cmdline);
     for name in cmdline::programs(cmdline) {

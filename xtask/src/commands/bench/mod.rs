@@ -9,14 +9,17 @@
 //! - **slice** ([`slice`], chapter 10): what a timer interrupt costs, with and without a switch
 //!   to another environment, on 1 CPU.
 //! - **ipc** ([`ipc`], chapter 11): an IPC round trip between two environments, on 1 and 2 CPUs.
+//! - **crosscall** ([`crosscall`], chapter 12): a synchronous cross-call there and back, from
+//!   the boot CPU to a CPU that answers while it spins, on 2 CPUs.
 //!
-//! The last three run the tree named on the command line (the final kernel by default) under
+//! The others run the tree named on the command line (the final kernel by default) under
 //! QEMU's deterministic instruction counting (`-icount shift=0,sleep=off`) and count TSC ticks,
 //! so the figures measure work, whatever else the machine is doing: the same tree gives the same
 //! numbers every time. A figure whose programs the tree does not have yet is skipped. The host's
 //! wall time is shown for information.
 
 mod boot;
+mod crosscall;
 mod fork;
 mod ipc;
 mod slice;
@@ -51,7 +54,7 @@ struct Figure {
     print: fn(&Bench) -> anyhow::Result<()>,
 }
 
-const FIGURES: [Figure; 3] = [
+const FIGURES: [Figure; 4] = [
     Figure {
         programs: &fork::PROGRAMS,
         since: 9,
@@ -66,6 +69,12 @@ const FIGURES: [Figure; 3] = [
         programs: &[ipc::PROGRAM],
         since: 11,
         print: ipc::print,
+    },
+    // A kernel self-test: `crosscall::print` says when the tree's kernel lacks it.
+    Figure {
+        programs: &["hello"],
+        since: 12,
+        print: crosscall::print,
     },
 ];
 
