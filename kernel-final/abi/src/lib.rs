@@ -51,6 +51,11 @@ pub enum Syscall {
     /// Wait for a message, offering an address for a page (see [`ipc`]).
     IpcRecv = 13,
     // @}
+    // @{ 13 abi_thread_create
+    /// Create a thread: an environment in the caller's address space, runnable, starting at
+    /// `entry` with stack pointer `stack` and its first two arguments (`rdi`, `rsi`) given.
+    ThreadCreate = 14,
+    // @}
 }
 
 impl Syscall {
@@ -76,6 +81,7 @@ impl Syscall {
         Syscall::IpcTrySend,
         Syscall::IpcRecv,
         // @}
+        Syscall::ThreadCreate, // @13 hidden
     ];
 
     /// The system call with number `n`, if there is one.

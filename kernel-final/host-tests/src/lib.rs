@@ -10,9 +10,17 @@
 
 #[path = "../../kernel/src/addr.rs"]
 pub mod addr;
+// @{ 13 hidden
+#[path = "../../kernel/src/aspace.rs"]
+pub mod aspace;
+// @}
 // @{ 7 hidden
 #[path = "../../kernel/src/argcheck.rs"]
 pub mod argcheck;
+// @}
+// @{ 12 hidden
+#[path = "../../kernel/src/cpuset.rs"]
+pub mod cpuset;
 // @}
 #[path = "../../kernel/src/elf.rs"]
 pub mod elf;
@@ -41,6 +49,10 @@ pub mod roundrobin;
 pub mod spinlock;
 // @}
 // @{ 4 hidden
+// @{ 13 hidden
+#[path = "../../kernel/src/tlbflush.rs"]
+pub mod tlbflush;
+// @}
 #[path = "../../kernel/src/thiscpu.rs"]
 pub mod thiscpu;
 // @}

@@ -13,10 +13,12 @@ use abi::{EnvId, NENV};
 
 use crate::addr::PhysAddr;
 use crate::addr::VirtAddr; // @11 hidden
+use crate::aspace::{SpaceId, Spaces}; // @13 hidden
 use crate::cpu;
 use crate::elf::ElfError;
 use crate::envid::{self, FreeList};
 use crate::gdt::{USER_CS, USER_DS};
+use crate::ipi; // @12 hidden
 use crate::loader;
 use crate::pgtable::NoMemory;
 // @{ 4 hidden
@@ -64,6 +66,10 @@ pub struct Env {
     pub status: EnvStatus,
     /// Its PML4, while it has an address space.
     pub root: Option<PhysAddr>,
+    // @{ 13 env_space
+    /// Its address space, which its threads share (`aspace.rs`).
+    pub space: Option<SpaceId>,
+    // @}
     /// How many times it has been run.
     pub runs: u32,
     // @{ 8 env_upcall
@@ -80,6 +86,7 @@ impl Env {
         parent: 0,
         status: EnvStatus::Free,
         root: None,
+        space: None, // @13 hidden
         runs: 0,
         pgfault_upcall: 0, // @8 hidden
     };
@@ -96,6 +103,10 @@ impl Env {
 pub struct EnvTable {
     envs: [Env; NENV],
     free: FreeList,
+    // @{ 13 table_spaces
+    /// The address spaces the environments use.
+    spaces: Spaces,
+    // @}
     // @{ 0..4
     //- /// The slot whose environment this CPU is running.
     //- current: Option<usize>,
@@ -108,7 +119,8 @@ impl EnvTable {
         EnvTable {
             envs: [const { Env::FREE }; NENV],
             free: FreeList::new(),
-            //- current: None, // @0..4
+            spaces: Spaces::empty(), // @13 hidden
+                                     //- current: None, // @0..4
         }
     }
 }
@@ -256,6 +268,25 @@ impl EnvTable {
         Ok(slot)
     }
     // @} env_lookup
+    // @{ 13 switch_space
+
+    /// Loads the address space of the environment in `slot` on this CPU (`None`: the kernel's
+    /// own page tables), and records the switch (`aspace.rs`), so that the record of which
+    /// CPUs have which space loaded stays true.
+    fn switch_space(&mut self, slot: Option<usize>) {
+        let me = percpu::this();
+        let to = slot.map(|s| (self.envs[s].space.expect("env: no address space"), s));
+        self.spaces
+            .switch(me.id(), me.loaded_space.get(), to.map(|(space, _)| space));
+        me.loaded_space.set(to.map(|(space, _)| space));
+        vm::switch_to(to.map_or_else(vm::kernel_root, |(_, s)| self.envs[s].root()));
+    }
+
+    /// The CPUs that have the address space `space` loaded.
+    pub fn loaded_on(&self, space: SpaceId) -> crate::cpuset::CpuSet {
+        self.spaces.loaded_on(space)
+    }
+    // @}
 
     /// Takes a free slot and sets up an environment in it with an empty user address space,
     /// not yet runnable. Prints `[parent] new env id`.
@@ -268,6 +299,15 @@ impl EnvTable {
                 return Err(CreateError::NoMemory);
             }
         };
+        self.set_up(slot, parent, root);
+        self.envs[slot].space = Some(self.spaces.create()); // @13 alloc_space
+        Ok(slot)
+    }
+
+    /// Makes slot `slot` a new environment of `parent`'s in the address space `root`, not
+    /// yet runnable, with registers for a start at the top of the user stack. Prints `[parent]
+    /// new env id`.
+    fn set_up(&mut self, slot: usize, parent: EnvId, root: PhysAddr) {
         let creator = self.current_id();
         let e = &mut self.envs[slot];
         e.id = envid::next_id(e.id, slot);
@@ -291,8 +331,23 @@ impl EnvTable {
             ..TrapFrame::default()
         };
         println!("[{:08x}] new env {:08x}", creator, e.id);
+    }
+    // @{ 13 alloc_thread
+
+    /// Takes a free slot for a thread of the environment in `cur`: an environment of its own
+    /// (registers, id, status) in `cur`'s address space, not yet runnable.
+    pub fn alloc_thread(&mut self, cur: usize) -> Result<usize, CreateError> {
+        let (parent, root) = (self.envs[cur].id, self.envs[cur].root());
+        let space = self.envs[cur]
+            .space
+            .expect("env: a live environment without a space");
+        let slot = self.free.pop().ok_or(CreateError::NoFreeEnv)?;
+        self.set_up(slot, parent, root);
+        self.spaces.share(space);
+        self.envs[slot].space = Some(space);
         Ok(slot)
     }
+    // @}
 
     /// Creates a runnable environment running the ELF program `binary` (JOS's `env_create`).
     pub fn create(&mut self, binary: &[u8]) -> Result<EnvId, CreateError> {
@@ -319,9 +374,17 @@ impl EnvTable {
         if let Some(root) = self.envs[slot].root.take() {
             // Never free the page tables the CPU is using.
             if self.current() == Some(slot) {
-                vm::switch_to(vm::kernel_root());
+                //- vm::switch_to(vm::kernel_root()); // @0..13
+                self.switch_space(None); // @13 free_switch
             }
-            pmem::with(|mem| vm::free_address_space(mem, root));
+            //- pmem::with(|mem| vm::free_address_space(mem, root)); // @0..13
+            // @{ 13 free_space
+            // The page tables go with the address space's last environment.
+            let space = self.envs[slot].space.take().expect("env: no address space");
+            if self.spaces.release(space) {
+                pmem::with(|mem| vm::free_address_space(mem, root));
+            }
+            // @}
         }
         self.envs[slot].status = EnvStatus::Free;
         self.free.push_front(slot);
@@ -335,6 +398,11 @@ impl EnvTable {
             && cpu != cpu::id()
         {
             self.envs[slot].status = EnvStatus::Dying;
+            // @{ 12 destroy_kick
+            // Make it enter the kernel now: it may never do so by itself (a loop, and no tick
+            // with `preempt=off`), and until it does, it runs and keeps its memory.
+            ipi::send(cpu, ipi::KICK);
+            // @}
             return;
         }
         // @}
@@ -352,7 +420,8 @@ impl EnvTable {
 /// CPU sleeps on them.
 pub fn leave_current(mut envs: EnvGuard) {
     envs.set_current(None);
-    vm::switch_to(vm::kernel_root());
+    //- vm::switch_to(vm::kernel_root()); // @6..13
+    envs.switch_space(None); // @13 leave_switch
 }
 // @}
 
@@ -370,10 +439,11 @@ pub fn run(mut envs: EnvGuard, slot: usize) -> ! {
     let e = &mut envs.envs[slot];
     e.status = EnvStatus::Running { cpu: cpu::id() };
     e.runs += 1;
-    vm::switch_to(e.root());
+    //- vm::switch_to(e.root()); // @0..13
     e.tf.rflags = trapframe::user_rflags(e.tf.rflags); // @10 run_rflags
     // The frame is copied to this stack: the table may change once the lock is dropped.
     let frame = e.tf;
+    envs.switch_space(Some(slot)); // @13
     drop(envs);
     trapframe::pop_frame(&frame)
 }

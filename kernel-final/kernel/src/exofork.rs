@@ -9,12 +9,20 @@
 //! permission is checked first (`argcheck.rs`), so a refused call changes nothing. A call that
 //! runs out of memory gives back what it took before returning `-NoMem`.
 //!
-//! TLB consistency: changing a mapping that another CPU may hold in its TLB needs that CPU to
-//! flush it (a "shootdown": an inter-processor interrupt and a wait for the answer), which this
-//! kernel avoids instead. An environment's mappings are cached only by the CPU running it
-//! (switching address spaces flushes the rest), so these calls refuse to touch an environment
-//! running on another CPU (`-BadEnv`): they change only the caller itself, whose CPU flushes
-//! locally, or a child that is not running, which no TLB holds.
+// @{ 7..13
+//- //! TLB consistency: changing a mapping that another CPU may hold in its TLB needs that CPU to
+//- //! flush it (a "shootdown": an inter-processor interrupt and a wait for the answer), which this
+//- //! kernel avoids instead. An environment's mappings are cached only by the CPU running it
+//- //! (switching address spaces flushes the rest), so these calls refuse to touch an environment
+//- //! running on another CPU (`-BadEnv`): they change only the caller itself, whose CPU flushes
+//- //! locally, or a child that is not running, which no TLB holds.
+// @}
+// @}
+// @{ 13 exofork_doc_shootdown
+//! TLB consistency: an address space may be loaded on several CPUs at once (its threads run
+//! there), and each may cache its translations. The page calls change mappings through
+//! `shootdown::change_mapping`, which makes every other CPU with the space loaded forget the old
+//! translation before the call returns and before the old page may be freed.
 // @}
 
 // @{ exofork_target
@@ -25,11 +33,17 @@ use crate::argcheck;
 use crate::cpu;
 use crate::env::{CreateError, EnvStatus, EnvTable};
 use crate::pgtable::{self, Memory, PteFlags};
-use crate::pmem::{self, KernelMemory};
+//- use crate::pmem::{self, KernelMemory}; // @7..13 hidden
+use crate::pmem::KernelMemory; // @13 hidden
+use crate::shootdown; // @13 hidden
 use crate::smp; // @12 hidden
 use crate::syscall::Failure;
 
-/// The environment `id` names, if the caller (in `cur`) may change its address space now.
+//- /// The environment `id` names, if the caller (in `cur`) may change its address space now. // @7..13
+// @{ 13 target_doc
+/// The environment `id` names, if the caller may change its status now: not while it runs on
+/// another CPU, where the scheduler relies on its status saying so.
+// @}
 fn target(envs: &EnvTable, id: u64) -> Result<usize, Error> {
     let slot = envs.lookup(id, true)?;
     match envs.get(slot).status {
@@ -79,8 +93,12 @@ pub fn sys_env_set_status(envs: &mut EnvTable, id: u64, status: u64) -> Result<i
 /// Maps a fresh zeroed page at `va` in environment `id`, replacing what was there.
 pub fn sys_page_alloc(envs: &mut EnvTable, id: u64, va: u64, perm: u64) -> Result<i64, Failure> {
     let (va, flags) = (argcheck::user_page(va)?, argcheck::user_perm(perm)?);
-    let root = envs.get(target(envs, id)?).root();
-    pmem::with(|mem| {
+    //- let root = envs.get(target(envs, id)?).root(); // @7..13
+    //- pmem::with(|mem| { // @7..13
+    // @{ 13 page_alloc_shootdown
+    let slot = envs.lookup(id, true)?;
+    shootdown::change_mapping(envs, slot, va, |mem, root| {
+        // @}
         let frame = mem.alloc_zeroed().ok_or(Error::NoMem)?;
         let mapped = pgtable::insert(mem, root, frame, va, flags);
         // The mapping holds its own reference; the allocation's goes (freeing the page if the
@@ -99,9 +117,16 @@ pub fn sys_page_map(envs: &mut EnvTable, a: [u64; 5]) -> Result<i64, Failure> {
     let [src, srcva, dst, dstva, perm] = a;
     let (srcva, dstva) = (argcheck::user_page(srcva)?, argcheck::user_page(dstva)?);
     let flags = argcheck::user_perm(perm)?;
-    let src_root = envs.get(target(envs, src)?).root();
-    let dst_root = envs.get(target(envs, dst)?).root();
-    pmem::with(|mem| {
+    // @{ 7..13
+    //- let src_root = envs.get(target(envs, src)?).root();
+    //- let dst_root = envs.get(target(envs, dst)?).root();
+    //- pmem::with(|mem| {
+    // @}
+    // @{ 13 page_map_shootdown
+    let src_root = envs.get(envs.lookup(src, true)?).root();
+    let dst = envs.lookup(dst, true)?;
+    shootdown::change_mapping(envs, dst, dstva, |mem, dst_root| {
+        // @}
         let frame = shareable_frame(mem, src_root, srcva, flags)?;
         pgtable::insert(mem, dst_root, frame, dstva, flags).map_err(|_| Error::NoMem)?;
         Ok(0)
@@ -131,8 +156,14 @@ pub fn shareable_frame(
 /// Unmaps the page at `va` in environment `id`, if anything is mapped there.
 pub fn sys_page_unmap(envs: &mut EnvTable, id: u64, va: u64) -> Result<i64, Failure> {
     let va = argcheck::user_page(va)?;
-    let root = envs.get(target(envs, id)?).root();
-    pmem::with(|mem| pgtable::remove(mem, root, va));
+    // @{ 7..13
+    //- let root = envs.get(target(envs, id)?).root();
+    //- pmem::with(|mem| pgtable::remove(mem, root, va));
+    // @}
+    // @{ 13 page_unmap_shootdown
+    let slot = envs.lookup(id, true)?;
+    shootdown::change_mapping(envs, slot, va, |mem, root| pgtable::remove(mem, root, va));
+    // @}
     Ok(0)
 }
 // @}

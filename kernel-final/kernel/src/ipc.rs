@@ -13,9 +13,16 @@
 //!
 //! All of it runs under the big kernel lock, so two senders to one receiver are served one at a
 //! time: one finds it receiving and delivers; the other finds it runnable again and gets
-//! `-IpcNotRecv`. A receiver is never running on any CPU (it is blocked), so changing its
-//! mappings needs no TLB flush anywhere: the CPU that next runs it loads its page tables afresh.
+//! `-IpcNotRecv`.
+// @{ 11..13
+//- //! A receiver is never running on any CPU (it is blocked), so changing its mappings needs no
+//- //! TLB flush anywhere: the CPU that next runs it loads its page tables afresh.
 // @}
+// @{ 13 ipc_doc_threads
+//! A receiver is blocked, but from chapter 13 its threads may be running elsewhere in the same
+//! address space: a page replaced at the receiver's address is shot down on their CPUs.
+// @}
+// @} ipc_doc
 
 // @{ 11 hidden
 use abi::Error;
@@ -25,6 +32,7 @@ use crate::env::{EnvStatus, EnvTable};
 use crate::exofork;
 use crate::pgtable;
 use crate::pmem;
+use crate::shootdown; // @13 hidden
 use crate::smp; // @12 hidden
 use crate::syscall::Failure;
 // @}
@@ -55,15 +63,30 @@ pub fn sys_ipc_try_send(envs: &mut EnvTable, cur: usize, a: [u64; 5]) -> Result<
     let mut sent_perm = 0;
     if let Some(srcva) = argcheck::ipc_page(srcva)? {
         let flags = argcheck::user_perm(perm)?;
-        let (src_root, dst_root) = (envs.get(cur).root(), envs.get(target).root());
-        pmem::with(|mem| {
-            let frame = exofork::shareable_frame(mem, src_root, srcva, flags)?;
-            if let Some(dstva) = dstva {
-                pgtable::insert(mem, dst_root, frame, dstva, flags).map_err(|_| Error::NoMem)?;
-                sent_perm = perm;
-            }
-            Ok::<(), Error>(())
-        })?;
+        // @{ 11..13
+        //- let (src_root, dst_root) = (envs.get(cur).root(), envs.get(target).root());
+        //- pmem::with(|mem| {
+        //-     let frame = exofork::shareable_frame(mem, src_root, srcva, flags)?;
+        //-     if let Some(dstva) = dstva {
+        //-         pgtable::insert(mem, dst_root, frame, dstva, flags).map_err(|_| Error::NoMem)?;
+        //-         sent_perm = perm;
+        //-     }
+        //-     Ok::<(), Error>(())
+        //- })?;
+        // @}
+        // @{ 13 ipc_shootdown
+        // The receiver is blocked, but its threads may run on other CPUs with its address
+        // space loaded: a page replaced at `dstva` is shot down there (`shootdown.rs`).
+        let src_root = envs.get(cur).root();
+        let frame = pmem::with(|mem| exofork::shareable_frame(mem, src_root, srcva, flags))?;
+        if let Some(dstva) = dstva {
+            shootdown::change_mapping(envs, target, dstva, |mem, dst_root| {
+                pgtable::insert(mem, dst_root, frame, dstva, flags)
+            })
+            .map_err(|_| Error::NoMem)?;
+            sent_perm = perm;
+        }
+        // @}
     }
     let sender = envs.get(cur).id;
     let receiver = envs.get_mut(target);

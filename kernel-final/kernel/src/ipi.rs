@@ -25,6 +25,7 @@
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use crate::cpu::{self, MAX_CPUS};
+use crate::cpuset::CpuSet;
 use crate::lapic::{Ipi, Lapic};
 use crate::println;
 use crate::tsc;
@@ -36,43 +37,10 @@ pub const WAKE: u8 = 0xf0;
 /// "Look in your mailbox" (`crosscall.rs`). Above [`WAKE`]: the APIC delivers the higher
 /// priority class (vector / 16) first.
 pub const CROSS_CALL: u8 = 0xf1;
-// @}
-
-// @{ cpu_set
-/// A set of CPU numbers, one bit each.
-#[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
-pub struct CpuSet(u64);
-const _: () = assert!(MAX_CPUS <= 64, "ipi: a CpuSet holds 64 CPUs");
-
-impl CpuSet {
-    /// No CPU.
-    pub const EMPTY: CpuSet = CpuSet(0);
-
-    /// The set with `cpu` added.
-    pub fn with(self, cpu: usize) -> CpuSet {
-        CpuSet(self.0 | 1 << cpu)
-    }
-
-    /// The set without `cpu`.
-    pub fn without(self, cpu: usize) -> CpuSet {
-        CpuSet(self.0 & !(1 << cpu))
-    }
-
-    /// Whether `cpu` is in the set.
-    pub fn contains(self, cpu: usize) -> bool {
-        self.0 & 1 << cpu != 0
-    }
-
-    /// The CPUs in the set, in increasing order.
-    pub fn iter(self) -> impl Iterator<Item = usize> {
-        (0..MAX_CPUS).filter(move |&c| self.contains(c))
-    }
-
-    /// Every CPU the kernel runs.
-    pub fn all() -> CpuSet {
-        (0..cpu::count()).fold(CpuSet::EMPTY, CpuSet::with)
-    }
-}
+/// "Enter the kernel": the environment this CPU runs was destroyed by another CPU, and only
+/// this one can free it (`env::destroy`). Unlike the other two, it takes the usual way in,
+/// through the big kernel lock, to the check for a dying environment.
+pub const KICK: u8 = 0xf2;
 // @}
 
 // @{ ipi_counters
@@ -81,6 +49,7 @@ impl CpuSet {
 struct Counters {
     sent: AtomicU64,
     wakes: AtomicU64,
+    kicks: AtomicU64,
     calls: AtomicU64,
 }
 
@@ -88,6 +57,7 @@ static COUNTERS: [Counters; MAX_CPUS] = [const {
     Counters {
         sent: AtomicU64::new(0),
         wakes: AtomicU64::new(0),
+        kicks: AtomicU64::new(0),
         calls: AtomicU64::new(0),
     }
 }; MAX_CPUS];
@@ -111,27 +81,30 @@ pub fn send_to_set(cpus: CpuSet, vector: u8) {
     }
 }
 
-/// Counts an IPI this CPU received; `trap.rs` calls it for every [`WAKE`] and [`CROSS_CALL`].
+/// Counts an IPI this CPU received; `trap.rs` calls it for every [`WAKE`], [`KICK`] and
+/// [`CROSS_CALL`].
 pub fn received(vector: u8) {
     let counters = &COUNTERS[cpu::id()];
     match vector {
         WAKE => counters.wakes.fetch_add(1, Ordering::Relaxed),
+        KICK => counters.kicks.fetch_add(1, Ordering::Relaxed),
         _ => counters.calls.fetch_add(1, Ordering::Relaxed),
     };
 }
 
 /// Whether `vector` is one of this file's.
 pub fn is_ipi(vector: u8) -> bool {
-    matches!(vector, WAKE | CROSS_CALL)
+    matches!(vector, WAKE | KICK | CROSS_CALL)
 }
 
-/// Prints every CPU's counts: `IPI: CPU 0 sent 12, received 3 wake-ups and 4 calls`.
+/// Prints every CPU's counts: `IPI: CPU 0 sent 12, received 3 wake-ups, 1 kicks and 4 calls`.
 pub fn report() {
     for (cpu, c) in COUNTERS.iter().enumerate().take(cpu::count()) {
         println!(
-            "IPI: CPU {cpu} sent {}, received {} wake-ups and {} calls",
+            "IPI: CPU {cpu} sent {}, received {} wake-ups, {} kicks and {} calls",
             c.sent.load(Ordering::Relaxed),
             c.wakes.load(Ordering::Relaxed),
+            c.kicks.load(Ordering::Relaxed),
             c.calls.load(Ordering::Relaxed)
         );
     }

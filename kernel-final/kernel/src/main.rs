@@ -9,10 +9,12 @@
 
 mod addr;
 mod argcheck; // @7 hidden
+mod aspace; // @13 hidden
 mod boot;
 mod cmdline;
 mod console;
 mod cpu;
+mod cpuset; // @12 hidden
 mod crosscall; // @12 hidden
 mod elf;
 mod env;
@@ -39,11 +41,14 @@ mod qemu;
 mod roundrobin; // @6 hidden
 mod sched;
 mod selftest; // @4 hidden
+mod shootdown; // @13 hidden
 mod smp; // @3 hidden
 mod spinlock; // @5 hidden
 mod syscall;
 mod thiscpu; // @4 hidden
+mod thread; // @13 hidden
 mod timer; // @10 hidden
+mod tlbflush; // @13 hidden
 mod trap;
 mod trapframe;
 mod tsc; // @9 hidden
@@ -86,6 +91,7 @@ fn kmain(mut info: BootInfo) -> ! {
     // Before any AP starts: an AP answers calls, or not, from its first spin.
     crosscall::read_options(cmdline);
     // @}
+    shootdown::read_options(cmdline); // @13 shootdown_options
     smp::boot_aps(); // @3 boot_aps
     println!(
         "Physical memory: {}K available, {} pages free",

@@ -22,6 +22,7 @@ use core::arch::asm;
 use core::cell::{Cell, UnsafeCell};
 use core::mem::offset_of;
 
+use crate::aspace::SpaceId; // @13 hidden
 use crate::cpu::MAX_CPUS;
 use crate::gdt::{self, Tss};
 use crate::thiscpu::ThisCpu;
@@ -61,6 +62,10 @@ pub struct PerCpu {
     /// The ranks of the spinlocks this CPU holds, one bit each (`spinlock.rs`).
     pub held_ranks: Cell<u32>,
     // @}
+    // @{ 13 percpu_loaded_space
+    /// The address space whose page tables this CPU has loaded (`None`: the kernel's).
+    pub loaded_space: Cell<Option<SpaceId>>,
+    // @}
     /// The TSS and I/O bitmap; written before `ltr`, then read by the CPU.
     tss: UnsafeCell<TssWithIoBitmap>,
 }
@@ -77,7 +82,8 @@ impl PerCpu {
             id: Cell::new(0),
             kernel_stack_top: Cell::new(0),
             current_env: Cell::new(None),
-            held_ranks: Cell::new(0), // @5 hidden
+            held_ranks: Cell::new(0),      // @5 hidden
+            loaded_space: Cell::new(None), // @13 hidden
             tss: UnsafeCell::new(TssWithIoBitmap {
                 tss: Tss::new(),
                 io_bitmap: [0xff; IO_BITMAP_BYTES],

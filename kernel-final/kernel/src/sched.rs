@@ -19,6 +19,7 @@ use crate::pmem; // @7 hidden
 use crate::println;
 use crate::qemu::{self, ExitCode};
 use crate::roundrobin::{self, SlotState}; // @6 hidden
+use crate::shootdown; // @13 hidden
 use crate::smp; // @5 hidden
 use crate::tsc; // @9 hidden
 
@@ -73,6 +74,7 @@ fn halt(envs: EnvGuard) -> ! {
     println!("SMP: stopped {stopped} other CPU(s)");
     ipi::report();
     // @}
+    shootdown::report(); // @13 shootdown_report
     pmem::report_leaks(); // @7 report_leaks
     tsc::report(); // @9 report_time
     println!("No runnable environments in the system!");

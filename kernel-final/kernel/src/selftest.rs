@@ -23,8 +23,8 @@ use crate::println;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use crate::cpu;
+use crate::cpuset::CpuSet;
 use crate::crosscall;
-use crate::ipi::CpuSet;
 use crate::tsc;
 // @}
 
@@ -98,7 +98,7 @@ static ANSWERED: AtomicU64 = AtomicU64::new(0);
 /// once. They can answer only because spinning CPUs answer calls; with `spinanswer=off` the
 /// first call never returns (the waiting CPU panics after `crosscall::TIMEOUT_MS`).
 fn cross_calls() {
-    let others = CpuSet::all().without(cpu::id());
+    let others = CpuSet::first(cpu::count()).without(cpu::id());
     for cpu in others.iter() {
         crosscall::call(CpuSet::EMPTY.with(cpu), say_hello, cpu::id() as u64);
     }

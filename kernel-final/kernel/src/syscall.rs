@@ -22,6 +22,7 @@ use crate::env::{EnvStatus, EnvTable};
 use crate::pgtable::PteFlags;
 use crate::pmem;
 use crate::println;
+use crate::thread; // @13 hidden
 use crate::usermem::{BadAddress, UserRange};
 
 /// How a system call can fail.
@@ -87,6 +88,7 @@ fn run(envs: &mut EnvTable, cur: usize, call: Syscall, a: [u64; 5]) -> Result<i6
         Syscall::IpcTrySend => ipc::sys_ipc_try_send(envs, cur, a),
         Syscall::IpcRecv => ipc::sys_ipc_recv(envs, cur, a[0]),
         // @}
+        Syscall::ThreadCreate => thread::sys_thread_create(envs, cur, a), // @13 thread_call
         Syscall::EnvSetPgfaultUpcall => Ok(pgfault::sys_env_set_pgfault_upcall(envs, a[0], a[1])?), // @8 upcall_call
     }
 }

@@ -33,5 +33,6 @@ pub mod libmain;
 pub mod panic;
 pub mod pgfault; // @8 hidden
 pub mod syscall;
+pub mod thread; // @13 hidden
 
 pub use libmain::{Program, exit};

@@ -384,3 +384,29 @@ pub unsafe fn sys_env_set_pgfault_upcall(env: EnvId, upcall: u64) -> Result<(), 
     check(result).map(|_| ())
 }
 // @} user_sys_env_set_pgfault_upcall
+// @{ 13 user_sys_thread_create
+
+/// Starts a thread: a new environment in the caller's address space, runnable at once, at
+/// `entry` with `rsp = stack` and `rdi = arg0`, `rsi = arg1`. Returns its id. (The kernel's
+/// `sys_thread_create`; `Inval` for an `entry` or `stack` above `UTOP`.)
+///
+/// # Safety
+///
+/// The thread runs Rust code in the caller's memory, beside the caller: `entry` must be an
+/// `extern "sysv64"` function taking the two arguments and never returning, `stack` must be the
+/// top of memory that nothing else uses, less 8 bytes (a function's stack pointer at entry, as
+/// if a return address had been pushed), and whatever the arguments give the thread access to
+/// must be safe to use from two threads at once.
+pub unsafe fn sys_thread_create(
+    entry: u64,
+    stack: u64,
+    arg0: u64,
+    arg1: u64,
+) -> Result<EnvId, Error> {
+    // SAFETY: the call starts code on memory the caller vouches for (see # Safety) and changes
+    // none of the caller's.
+    let result = unsafe { syscall(Syscall::ThreadCreate, entry, stack, arg0, arg1, 0) };
+    // An environment id fits in 32 bits.
+    check(result).map(|id| id as EnvId)
+}
+// @}

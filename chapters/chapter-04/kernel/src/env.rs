@@ -191,6 +191,14 @@ impl EnvTable {
                 return Err(CreateError::NoMemory);
             }
         };
+        self.set_up(slot, parent, root);
+        Ok(slot)
+    }
+
+    /// Makes slot `slot` a new environment of `parent`'s in the address space `root`, not
+    /// yet runnable, with registers for a start at the top of the user stack. Prints `[parent]
+    /// new env id`.
+    fn set_up(&mut self, slot: usize, parent: EnvId, root: PhysAddr) {
         let creator = self.current_id();
         let e = &mut self.envs[slot];
         e.id = envid::next_id(e.id, slot);
@@ -207,7 +215,6 @@ impl EnvTable {
             ..TrapFrame::default()
         };
         println!("[{:08x}] new env {:08x}", creator, e.id);
-        Ok(slot)
     }
 
     /// Creates a runnable environment running the ELF program `binary` (JOS's `env_create`).

@@ -12,6 +12,8 @@
 pub mod addr;
 #[path = "../../kernel/src/argcheck.rs"]
 pub mod argcheck;
+#[path = "../../kernel/src/cpuset.rs"]
+pub mod cpuset;
 #[path = "../../kernel/src/elf.rs"]
 pub mod elf;
 #[path = "../../kernel/src/envid.rs"]

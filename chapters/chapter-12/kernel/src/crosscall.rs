@@ -20,7 +20,8 @@ use core::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 
 use crate::cmdline;
 use crate::cpu::{self, MAX_CPUS};
-use crate::ipi::{self, CpuSet};
+use crate::cpuset::CpuSet;
+use crate::ipi;
 use crate::println;
 use crate::tsc;
 

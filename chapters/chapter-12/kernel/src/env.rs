@@ -16,6 +16,7 @@ use crate::cpu;
 use crate::elf::ElfError;
 use crate::envid::{self, FreeList};
 use crate::gdt::{USER_CS, USER_DS};
+use crate::ipi;
 use crate::loader;
 use crate::percpu;
 use crate::pgtable::NoMemory;
@@ -225,6 +226,14 @@ impl EnvTable {
                 return Err(CreateError::NoMemory);
             }
         };
+        self.set_up(slot, parent, root);
+        Ok(slot)
+    }
+
+    /// Makes slot `slot` a new environment of `parent`'s in the address space `root`, not
+    /// yet runnable, with registers for a start at the top of the user stack. Prints `[parent]
+    /// new env id`.
+    fn set_up(&mut self, slot: usize, parent: EnvId, root: PhysAddr) {
         let creator = self.current_id();
         let e = &mut self.envs[slot];
         e.id = envid::next_id(e.id, slot);
@@ -242,7 +251,6 @@ impl EnvTable {
             ..TrapFrame::default()
         };
         println!("[{:08x}] new env {:08x}", creator, e.id);
-        Ok(slot)
     }
 
     /// Creates a runnable environment running the ELF program `binary` (JOS's `env_create`).
@@ -285,6 +293,9 @@ impl EnvTable {
             && cpu != cpu::id()
         {
             self.envs[slot].status = EnvStatus::Dying;
+            // Make it enter the kernel now: it may never do so by itself (a loop, and no tick
+            // with `preempt=off`), and until it does, it runs and keeps its memory.
+            ipi::send(cpu, ipi::KICK);
             return;
         }
         self.free(slot);

@@ -11,8 +11,9 @@
 //!
 //! All of it runs under the big kernel lock, so two senders to one receiver are served one at a
 //! time: one finds it receiving and delivers; the other finds it runnable again and gets
-//! `-IpcNotRecv`. A receiver is never running on any CPU (it is blocked), so changing its
-//! mappings needs no TLB flush anywhere: the CPU that next runs it loads its page tables afresh.
+//! `-IpcNotRecv`.
+//! A receiver is never running on any CPU (it is blocked), so changing its mappings needs no
+//! TLB flush anywhere: the CPU that next runs it loads its page tables afresh.
 
 use abi::Error;
 

@@ -13,6 +13,7 @@ mod boot;
 mod cmdline;
 mod console;
 mod cpu;
+mod cpuset;
 mod crosscall;
 mod elf;
 mod env;

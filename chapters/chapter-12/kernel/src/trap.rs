@@ -143,10 +143,12 @@ extern "C" fn trap(frame: &mut TrapFrame) -> ! {
     }
     // An IPI that finds the CPU in user mode is answered at once, and the CPU goes straight
     // back, without the big kernel lock: the lock's holder may be the CPU waiting for this
-    // very answer.
+    // very answer. A kick alone goes on, to the lock and the check for a dying environment.
     if ipi::is_ipi(vector) && frame.came_from_user() {
         take_interrupt(vector);
-        trapframe::pop_frame(frame)
+        if vector != ipi::KICK {
+            trapframe::pop_frame(frame)
+        }
     }
     if !frame.came_from_user() {
         // An interrupt that woke this CPU in `smp::idle`, the one place where the kernel runs
@@ -216,6 +218,9 @@ fn dispatch(envs: &mut EnvTable, cur: usize, frame: &TrapFrame) {
         // An interrupt withdrawn before the CPU took it (spurious), and an APIC error: nothing
         // to do but acknowledge; the environment goes on.
         lapic::SPURIOUS_VECTOR | lapic::ERROR_VECTOR => acknowledge(frame.vector as u8),
+        // A kick that found the environment alive after all (it entered the kernel by itself
+        // and was freed, and this is the next one): taken already, nothing to do.
+        ipi::KICK => {}
         _ => {
             print_frame(frame);
             envs.destroy(cur);

@@ -11,6 +11,8 @@
 //! - **ipc** ([`ipc`], chapter 11): an IPC round trip between two environments, on 1 and 2 CPUs.
 //! - **crosscall** ([`crosscall`], chapter 12): a synchronous cross-call there and back, from
 //!   the boot CPU to a CPU that answers while it spins, on 2 CPUs.
+//! - **tlb** ([`tlb`], chapter 13): unmapping a page of an address space loaded on 1, 2 and 4
+//!   CPUs, each unmap a shootdown to the others.
 //!
 //! The others run the tree named on the command line (the final kernel by default) under
 //! QEMU's deterministic instruction counting (`-icount shift=0,sleep=off`) and count TSC ticks,
@@ -23,6 +25,7 @@ mod crosscall;
 mod fork;
 mod ipc;
 mod slice;
+mod tlb;
 
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
@@ -54,7 +57,7 @@ struct Figure {
     print: fn(&Bench) -> anyhow::Result<()>,
 }
 
-const FIGURES: [Figure; 4] = [
+const FIGURES: [Figure; 5] = [
     Figure {
         programs: &fork::PROGRAMS,
         since: 9,
@@ -75,6 +78,11 @@ const FIGURES: [Figure; 4] = [
         programs: &["hello"],
         since: 12,
         print: crosscall::print,
+    },
+    Figure {
+        programs: &[tlb::PROGRAM],
+        since: 13,
+        print: tlb::print,
     },
 ];
 
