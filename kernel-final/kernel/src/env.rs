@@ -15,11 +15,11 @@ use crate::addr::PhysAddr;
 use crate::addr::VirtAddr; // @11 hidden
 use crate::aspace::{SpaceId, Spaces}; // @13 hidden
 use crate::cpu;
-use crate::elf::ElfError;
 use crate::envid::{self, FreeList};
 use crate::gdt::{USER_CS, USER_DS};
 use crate::ipi; // @12 hidden
 use crate::loader;
+pub use crate::loader::CreateError;
 use crate::pgtable::NoMemory;
 // @{ 4 hidden
 use crate::percpu;
@@ -29,6 +29,13 @@ use crate::println;
 use crate::spinlock::{Rank, SpinGuard, SpinLock}; // @5 hidden
 use crate::trapframe::{self, TrapFrame};
 use crate::vm;
+
+// @{ 13 env_space_mod
+/// Threads and the switching of address spaces (`env_space.rs`): a part of this module, so that
+/// it may use the table's private fields.
+#[path = "env_space.rs"]
+mod space;
+// @}
 
 /// What an environment is doing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -175,36 +182,6 @@ pub fn kernel_lock_holder() -> Option<usize> {
 }
 // @}
 
-/// Why the kernel could not create an environment.
-#[derive(Debug)]
-pub enum CreateError {
-    /// Every slot is in use.
-    NoFreeEnv,
-    /// Memory ran out.
-    NoMemory,
-    /// The program is not a loadable executable.
-    BadProgram(ElfError),
-    /// A segment lies outside the user part of the address space.
-    SegmentOutsideUser,
-}
-
-impl core::fmt::Display for CreateError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self {
-            CreateError::NoFreeEnv => f.write_str("no free environment slot"),
-            CreateError::NoMemory => f.write_str("out of memory"),
-            CreateError::BadProgram(e) => write!(f, "not a loadable program ({e:?})"),
-            CreateError::SegmentOutsideUser => f.write_str("a segment lies outside user memory"),
-        }
-    }
-}
-
-impl From<NoMemory> for CreateError {
-    fn from(_: NoMemory) -> Self {
-        CreateError::NoMemory
-    }
-}
-
 impl EnvTable {
     // @{ current_env
     /// The slot this CPU is running, if any.
@@ -268,25 +245,6 @@ impl EnvTable {
         Ok(slot)
     }
     // @} env_lookup
-    // @{ 13 switch_space
-
-    /// Loads the address space of the environment in `slot` on this CPU (`None`: the kernel's
-    /// own page tables), and records the switch (`aspace.rs`), so that the record of which
-    /// CPUs have which space loaded stays true.
-    fn switch_space(&mut self, slot: Option<usize>) {
-        let me = percpu::this();
-        let to = slot.map(|s| (self.envs[s].space.expect("env: no address space"), s));
-        self.spaces
-            .switch(me.id(), me.loaded_space.get(), to.map(|(space, _)| space));
-        me.loaded_space.set(to.map(|(space, _)| space));
-        vm::switch_to(to.map_or_else(vm::kernel_root, |(_, s)| self.envs[s].root()));
-    }
-
-    /// The CPUs that have the address space `space` loaded.
-    pub fn loaded_on(&self, space: SpaceId) -> crate::cpuset::CpuSet {
-        self.spaces.loaded_on(space)
-    }
-    // @}
 
     /// Takes a free slot and sets up an environment in it with an empty user address space,
     /// not yet runnable. Prints `[parent] new env id`.
@@ -332,22 +290,6 @@ impl EnvTable {
         };
         println!("[{:08x}] new env {:08x}", creator, e.id);
     }
-    // @{ 13 alloc_thread
-
-    /// Takes a free slot for a thread of the environment in `cur`: an environment of its own
-    /// (registers, id, status) in `cur`'s address space, not yet runnable.
-    pub fn alloc_thread(&mut self, cur: usize) -> Result<usize, CreateError> {
-        let (parent, root) = (self.envs[cur].id, self.envs[cur].root());
-        let space = self.envs[cur]
-            .space
-            .expect("env: a live environment without a space");
-        let slot = self.free.pop().ok_or(CreateError::NoFreeEnv)?;
-        self.set_up(slot, parent, root);
-        self.spaces.share(space);
-        self.envs[slot].space = Some(space);
-        Ok(slot)
-    }
-    // @}
 
     /// Creates a runnable environment running the ELF program `binary` (JOS's `env_create`).
     pub fn create(&mut self, binary: &[u8]) -> Result<EnvId, CreateError> {

@@ -29,8 +29,7 @@ use crate::env::EnvTable;
 use crate::pgtable::{self, PteFlags};
 use crate::pmem;
 use crate::println;
-use crate::trap;
-use crate::trapframe::TrapFrame;
+use crate::trapframe::{self, TrapFrame};
 use crate::usermem::{BadAddress, UserRange};
 // @}
 
@@ -45,7 +44,7 @@ pub fn user_page_fault(envs: &mut EnvTable, cur: usize, frame: &TrapFrame, va: u
             "[{:08x}] user fault va {:08x} ip {:08x}",
             env.id, va, frame.rip
         );
-        trap::print_frame(frame);
+        trapframe::print_frame(frame);
         envs.destroy(cur);
         return;
     }

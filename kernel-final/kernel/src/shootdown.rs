@@ -21,11 +21,11 @@
 // @}
 
 // @{ 13 hidden
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU64, Ordering};
 
 use crate::addr::{PhysAddr, VirtAddr};
 use crate::aspace::SpaceId;
-use crate::cmdline;
+use crate::cmdline::Switch;
 use crate::cpu;
 use crate::crosscall;
 use crate::env::EnvTable;
@@ -36,11 +36,9 @@ use crate::tlbflush::{FlushKind, flush_kind};
 // @}
 
 // @{ shootdown_counters
-/// The kernel option that turns the remote flushes off (this CPU still flushes its own TLB).
-pub const SHOOTDOWN_OFF: &str = "shootdown=off";
-
-/// Whether other CPUs are asked to flush.
-static ENABLED: AtomicBool = AtomicBool::new(true);
+/// Whether other CPUs are asked to flush; `shootdown=off` turns the remote flushes off (this
+/// CPU still flushes its own TLB).
+static REMOTE_FLUSHES: Switch = Switch::new("shootdown=off");
 
 /// Shootdowns made, CPUs asked, pages flushed on them, and full flushes among them.
 static SHOOTDOWNS: AtomicU64 = AtomicU64::new(0);
@@ -52,10 +50,7 @@ static SKIPPED: AtomicU64 = AtomicU64::new(0);
 
 /// Reads `shootdown=off` from the kernel command line.
 pub fn read_options(cmdline: &str) {
-    if cmdline::has_option(cmdline, SHOOTDOWN_OFF) {
-        ENABLED.store(false, Ordering::Relaxed);
-        println!("shootdown: other CPUs do not flush their TLBs ({SHOOTDOWN_OFF})");
-    }
+    REMOTE_FLUSHES.read(cmdline, "shootdown: other CPUs do not flush their TLBs");
 }
 
 /// Prints the counts: `TLB: 12 shootdowns, 14 CPUs asked, 14 pages flushed, 0 full flushes,
@@ -82,7 +77,7 @@ pub fn shootdown(envs: &EnvTable, space: SpaceId, pages: &[VirtAddr]) {
     if targets.is_empty() {
         return;
     }
-    if !ENABLED.load(Ordering::Relaxed) {
+    if !REMOTE_FLUSHES.is_on() {
         SKIPPED.fetch_add(1, Ordering::Relaxed);
         return;
     }

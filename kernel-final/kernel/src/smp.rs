@@ -26,6 +26,7 @@ use crate::lapic::{Ipi, Lapic};
 //- use crate::{cpu, percpu, pit, println, qemu, trap, vm}; // @4..5 hidden
 // @{ smp_uses_sched
 //- use crate::{cpu, env, percpu, pit, println, qemu, trap, vm}; // @5..6 hidden
+use crate::cpuset::CpuSet; // @12 hidden
 use crate::ipi; // @12 hidden
 use crate::timer; // @10 hidden
 use crate::{cpu, env, percpu, pit, println, qemu, sched, trap, vm}; // @6 hidden
@@ -285,6 +286,14 @@ pub fn wake_an_idle_cpu() {
 
 /// Where [`wake_an_idle_cpu`] starts looking (changed under the big kernel lock).
 static NEXT_TO_WAKE: AtomicUsize = AtomicUsize::new(0);
+
+/// The CPUs that started: the only ones an IPI can reach (a CPU that did not start is in the
+/// CPU table all the same).
+pub fn online() -> CpuSet {
+    (0..cpu::count())
+        .filter(|&c| ONLINE[c].load(Ordering::Acquire))
+        .fold(CpuSet::EMPTY, CpuSet::with)
+}
 // @}
 
 /// Whether some CPU is ending the run.

@@ -13,10 +13,10 @@ use spin::{Mutex, MutexGuard};
 
 use crate::addr::PhysAddr;
 use crate::cpu;
-use crate::elf::ElfError;
 use crate::envid::{self, FreeList};
 use crate::gdt::{USER_CS, USER_DS};
 use crate::loader;
+pub use crate::loader::CreateError;
 use crate::pgtable::NoMemory;
 use crate::pmem;
 use crate::println;
@@ -97,36 +97,6 @@ pub type EnvGuard = MutexGuard<'static, EnvTable>;
 /// Locks the environment table.
 pub fn lock_kernel() -> EnvGuard {
     ENVS.lock()
-}
-
-/// Why the kernel could not create an environment.
-#[derive(Debug)]
-pub enum CreateError {
-    /// Every slot is in use.
-    NoFreeEnv,
-    /// Memory ran out.
-    NoMemory,
-    /// The program is not a loadable executable.
-    BadProgram(ElfError),
-    /// A segment lies outside the user part of the address space.
-    SegmentOutsideUser,
-}
-
-impl core::fmt::Display for CreateError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self {
-            CreateError::NoFreeEnv => f.write_str("no free environment slot"),
-            CreateError::NoMemory => f.write_str("out of memory"),
-            CreateError::BadProgram(e) => write!(f, "not a loadable program ({e:?})"),
-            CreateError::SegmentOutsideUser => f.write_str("a segment lies outside user memory"),
-        }
-    }
-}
-
-impl From<NoMemory> for CreateError {
-    fn from(_: NoMemory) -> Self {
-        CreateError::NoMemory
-    }
 }
 
 impl EnvTable {

@@ -5,10 +5,14 @@
 //! `rflags`, `cs` and `rip` (always, in 64-bit mode, whatever the privilege level) and, for some
 //! exceptions, an error code. The stubs in `trapentry.S` push the rest, so every trap leaves a
 //! [`TrapFrame`] of the same shape; `trap_return` pops one and `iretq`s to what it describes.
+//! [`print_frame`] prints one as JOS does.
 
 use core::mem::offset_of;
 
 use abi::PushRegs;
+
+use crate::println;
+use crate::trap::{fault_address, vector};
 
 /// The state of the interrupted code, as `trapentry.S` leaves it on the kernel stack.
 #[repr(C)]
@@ -56,4 +60,74 @@ pub fn pop_frame(frame: &TrapFrame) -> ! {
     // SAFETY: a frame the kernel built or saved describes a valid context; trap_return
     // abandons the current stack, which no one will use again.
     unsafe { trap_return(frame) }
+}
+
+/// JOS's names for the vectors, so frame dumps read the same.
+pub fn trap_name(vector: u64) -> &'static str {
+    const NAMES: [&str; 20] = [
+        "Divide error",
+        "Debug",
+        "Non-Maskable Interrupt",
+        "Breakpoint",
+        "Overflow",
+        "BOUND Range Exceeded",
+        "Invalid Opcode",
+        "Device Not Available",
+        "Double Fault",
+        "Coprocessor Segment Overrun",
+        "Invalid TSS",
+        "Segment Not Present",
+        "Stack Fault",
+        "General Protection",
+        "Page Fault",
+        "(unknown trap)",
+        "x87 FPU Floating-Point Error",
+        "Alignment Check",
+        "Machine-Check",
+        "SIMD Floating-Point Exception",
+    ];
+    match vector {
+        v if (v as usize) < NAMES.len() => NAMES[v as usize],
+        v if v == u64::from(vector::SYSCALL) => "System call",
+        v if (32..48).contains(&v) => "Hardware Interrupt",
+        _ => "(unknown trap)",
+    }
+}
+
+/// Prints a frame as JOS's `print_trapframe` does (with x86_64's registers).
+pub fn print_frame(tf: &TrapFrame) {
+    println!("TRAP frame at {:p} from CPU {}", tf, crate::cpu::id());
+    let regs = [
+        ("rax", tf.regs.rax),
+        ("rbx", tf.regs.rbx),
+        ("rcx", tf.regs.rcx),
+        ("rdx", tf.regs.rdx),
+        ("rsi", tf.regs.rsi),
+        ("rdi", tf.regs.rdi),
+        ("rbp", tf.regs.rbp),
+        ("r8 ", tf.regs.r8),
+        ("r9 ", tf.regs.r9),
+        ("r10", tf.regs.r10),
+        ("r11", tf.regs.r11),
+        ("r12", tf.regs.r12),
+        ("r13", tf.regs.r13),
+        ("r14", tf.regs.r14),
+        ("r15", tf.regs.r15),
+    ];
+    for (name, value) in regs {
+        println!("  {name}  0x{value:016x}");
+    }
+    println!("  trap 0x{:08x} {}", tf.vector, trap_name(tf.vector));
+    if tf.vector == u64::from(vector::PAGE_FAULT) {
+        println!("  cr2  0x{:016x}", fault_address());
+        println!("  err  0x{:08x} {}", tf.err, abi::PageFaultErr(tf.err));
+    } else {
+        println!("  err  0x{:08x}", tf.err);
+    }
+    println!("  rip  0x{:016x}", tf.rip);
+    println!("  cs   0x----{:04x}", tf.cs);
+    println!("  flag 0x{:016x}", tf.rflags);
+    // In 64-bit mode the CPU pushes the stack pointer and segment on every trap.
+    println!("  rsp  0x{:016x}", tf.rsp);
+    println!("  ss   0x----{:04x}", tf.ss);
 }

@@ -17,8 +17,8 @@ use spin::Once;
 
 use crate::env::{self, EnvStatus, EnvTable};
 use crate::gdt::KERNEL_CS;
-use crate::trapframe::TrapFrame;
-use crate::{pgfault, println, sched, syscall};
+use crate::trapframe::{TrapFrame, print_frame, trap_name};
+use crate::{pgfault, sched, syscall};
 
 /// The bytes per stub in `trapentry.S`.
 const STUB_SIZE: usize = 16;
@@ -189,74 +189,4 @@ fn kernel_trap(frame: &TrapFrame) -> ! {
         panic!("page fault in kernel mode at va {:#x}", fault_address());
     }
     panic!("unexpected trap {} in kernel mode", trap_name(frame.vector));
-}
-
-/// JOS's names for the vectors, so frame dumps read the same.
-pub fn trap_name(vector: u64) -> &'static str {
-    const NAMES: [&str; 20] = [
-        "Divide error",
-        "Debug",
-        "Non-Maskable Interrupt",
-        "Breakpoint",
-        "Overflow",
-        "BOUND Range Exceeded",
-        "Invalid Opcode",
-        "Device Not Available",
-        "Double Fault",
-        "Coprocessor Segment Overrun",
-        "Invalid TSS",
-        "Segment Not Present",
-        "Stack Fault",
-        "General Protection",
-        "Page Fault",
-        "(unknown trap)",
-        "x87 FPU Floating-Point Error",
-        "Alignment Check",
-        "Machine-Check",
-        "SIMD Floating-Point Exception",
-    ];
-    match vector {
-        v if (v as usize) < NAMES.len() => NAMES[v as usize],
-        v if v == u64::from(vector::SYSCALL) => "System call",
-        v if (32..48).contains(&v) => "Hardware Interrupt",
-        _ => "(unknown trap)",
-    }
-}
-
-/// Prints a frame as JOS's `print_trapframe` does (with x86_64's registers).
-pub fn print_frame(tf: &TrapFrame) {
-    println!("TRAP frame at {:p} from CPU {}", tf, crate::cpu::id());
-    let regs = [
-        ("rax", tf.regs.rax),
-        ("rbx", tf.regs.rbx),
-        ("rcx", tf.regs.rcx),
-        ("rdx", tf.regs.rdx),
-        ("rsi", tf.regs.rsi),
-        ("rdi", tf.regs.rdi),
-        ("rbp", tf.regs.rbp),
-        ("r8 ", tf.regs.r8),
-        ("r9 ", tf.regs.r9),
-        ("r10", tf.regs.r10),
-        ("r11", tf.regs.r11),
-        ("r12", tf.regs.r12),
-        ("r13", tf.regs.r13),
-        ("r14", tf.regs.r14),
-        ("r15", tf.regs.r15),
-    ];
-    for (name, value) in regs {
-        println!("  {name}  0x{value:016x}");
-    }
-    println!("  trap 0x{:08x} {}", tf.vector, trap_name(tf.vector));
-    if tf.vector == u64::from(vector::PAGE_FAULT) {
-        println!("  cr2  0x{:016x}", fault_address());
-        println!("  err  0x{:08x} {}", tf.err, abi::PageFaultErr(tf.err));
-    } else {
-        println!("  err  0x{:08x}", tf.err);
-    }
-    println!("  rip  0x{:016x}", tf.rip);
-    println!("  cs   0x----{:04x}", tf.cs);
-    println!("  flag 0x{:016x}", tf.rflags);
-    // In 64-bit mode the CPU pushes the stack pointer and segment on every trap.
-    println!("  rsp  0x{:016x}", tf.rsp);
-    println!("  ss   0x----{:04x}", tf.ss);
 }

@@ -13,11 +13,6 @@ impl CpuSet {
     /// No CPU.
     pub const EMPTY: CpuSet = CpuSet(0);
 
-    /// CPUs `0..n`.
-    pub fn first(n: usize) -> CpuSet {
-        (0..n).fold(CpuSet::EMPTY, CpuSet::with)
-    }
-
     /// The set with `cpu` added.
     pub fn with(self, cpu: usize) -> CpuSet {
         assert!(cpu < MAX_CPUS, "cpuset: no CPU {cpu}");
@@ -51,7 +46,6 @@ mod tests {
         assert!(s.contains(0) && s.contains(3) && !s.contains(1));
         assert_eq!(s.without(3).without(5), CpuSet::EMPTY.with(0));
         assert_eq!(s.without(0).without(3), CpuSet::EMPTY);
-        assert_eq!(CpuSet::first(3).iter().collect::<Vec<_>>(), [0, 1, 2]);
         assert!(!s.contains(MAX_CPUS + 1));
     }
 }

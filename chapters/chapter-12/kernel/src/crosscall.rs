@@ -16,13 +16,12 @@
 //! the deadlock: the waiting CPU gives up after [`TIMEOUT_MS`] and panics.
 
 use core::cell::UnsafeCell;
-use core::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 
-use crate::cmdline;
+use crate::cmdline::Switch;
 use crate::cpu::{self, MAX_CPUS};
 use crate::cpuset::CpuSet;
 use crate::ipi;
-use crate::println;
 use crate::tsc;
 
 /// A function to run on another CPU, with its argument.
@@ -65,18 +64,12 @@ static MAILBOXES: [Mailbox; MAX_CPUS] = [const {
 /// How long a CPU waits for another before it calls the wait a deadlock.
 pub const TIMEOUT_MS: u64 = 2000;
 
-/// The kernel option that breaks the rule: CPUs spinning in the kernel stop answering calls.
-pub const SPIN_ANSWER_OFF: &str = "spinanswer=off";
-
-/// Whether spinning CPUs answer calls.
-static SPIN_ANSWER: AtomicBool = AtomicBool::new(true);
+/// Whether spinning CPUs answer calls; `spinanswer=off` breaks the rule.
+static SPIN_ANSWER: Switch = Switch::new("spinanswer=off");
 
 /// Reads `spinanswer=off` from the kernel command line.
 pub fn read_options(cmdline: &str) {
-    if cmdline::has_option(cmdline, SPIN_ANSWER_OFF) {
-        SPIN_ANSWER.store(false, Ordering::Relaxed);
-        println!("crosscall: spinning CPUs do not answer calls ({SPIN_ANSWER_OFF})");
-    }
+    SPIN_ANSWER.read(cmdline, "crosscall: spinning CPUs do not answer calls");
 }
 
 /// Puts a call into CPU `cpu`'s mailbox, waiting (and answering calls) while the box is full.
@@ -167,7 +160,7 @@ pub fn answer() {
 
 /// [`answer`], for a CPU that spins in the kernel (`cpu::relax`), unless `spinanswer=off`.
 pub fn answer_while_spinning() {
-    if SPIN_ANSWER.load(Ordering::Relaxed) {
+    if SPIN_ANSWER.is_on() {
         answer();
     }
 }

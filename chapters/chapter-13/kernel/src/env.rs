@@ -14,11 +14,11 @@ use crate::addr::PhysAddr;
 use crate::addr::VirtAddr;
 use crate::aspace::{SpaceId, Spaces};
 use crate::cpu;
-use crate::elf::ElfError;
 use crate::envid::{self, FreeList};
 use crate::gdt::{USER_CS, USER_DS};
 use crate::ipi;
 use crate::loader;
+pub use crate::loader::CreateError;
 use crate::percpu;
 use crate::pgtable::NoMemory;
 use crate::pmem;
@@ -26,6 +26,11 @@ use crate::println;
 use crate::spinlock::{Rank, SpinGuard, SpinLock};
 use crate::trapframe::{self, TrapFrame};
 use crate::vm;
+
+/// Threads and the switching of address spaces (`env_space.rs`): a part of this module, so that
+/// it may use the table's private fields.
+#[path = "env_space.rs"]
+mod space;
 
 /// What an environment is doing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,36 +142,6 @@ pub fn kernel_lock_holder() -> Option<usize> {
     KERNEL_LOCK.holder()
 }
 
-/// Why the kernel could not create an environment.
-#[derive(Debug)]
-pub enum CreateError {
-    /// Every slot is in use.
-    NoFreeEnv,
-    /// Memory ran out.
-    NoMemory,
-    /// The program is not a loadable executable.
-    BadProgram(ElfError),
-    /// A segment lies outside the user part of the address space.
-    SegmentOutsideUser,
-}
-
-impl core::fmt::Display for CreateError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self {
-            CreateError::NoFreeEnv => f.write_str("no free environment slot"),
-            CreateError::NoMemory => f.write_str("out of memory"),
-            CreateError::BadProgram(e) => write!(f, "not a loadable program ({e:?})"),
-            CreateError::SegmentOutsideUser => f.write_str("a segment lies outside user memory"),
-        }
-    }
-}
-
-impl From<NoMemory> for CreateError {
-    fn from(_: NoMemory) -> Self {
-        CreateError::NoMemory
-    }
-}
-
 impl EnvTable {
     /// The slot this CPU is running, if any.
     pub fn current(&self) -> Option<usize> {
@@ -222,23 +197,6 @@ impl EnvTable {
         Ok(slot)
     }
 
-    /// Loads the address space of the environment in `slot` on this CPU (`None`: the kernel's
-    /// own page tables), and records the switch (`aspace.rs`), so that the record of which
-    /// CPUs have which space loaded stays true.
-    fn switch_space(&mut self, slot: Option<usize>) {
-        let me = percpu::this();
-        let to = slot.map(|s| (self.envs[s].space.expect("env: no address space"), s));
-        self.spaces
-            .switch(me.id(), me.loaded_space.get(), to.map(|(space, _)| space));
-        me.loaded_space.set(to.map(|(space, _)| space));
-        vm::switch_to(to.map_or_else(vm::kernel_root, |(_, s)| self.envs[s].root()));
-    }
-
-    /// The CPUs that have the address space `space` loaded.
-    pub fn loaded_on(&self, space: SpaceId) -> crate::cpuset::CpuSet {
-        self.spaces.loaded_on(space)
-    }
-
     /// Takes a free slot and sets up an environment in it with an empty user address space,
     /// not yet runnable. Prints `[parent] new env id`.
     pub fn alloc(&mut self, parent: EnvId) -> Result<usize, CreateError> {
@@ -276,20 +234,6 @@ impl EnvTable {
             ..TrapFrame::default()
         };
         println!("[{:08x}] new env {:08x}", creator, e.id);
-    }
-
-    /// Takes a free slot for a thread of the environment in `cur`: an environment of its own
-    /// (registers, id, status) in `cur`'s address space, not yet runnable.
-    pub fn alloc_thread(&mut self, cur: usize) -> Result<usize, CreateError> {
-        let (parent, root) = (self.envs[cur].id, self.envs[cur].root());
-        let space = self.envs[cur]
-            .space
-            .expect("env: a live environment without a space");
-        let slot = self.free.pop().ok_or(CreateError::NoFreeEnv)?;
-        self.set_up(slot, parent, root);
-        self.spaces.share(space);
-        self.envs[slot].space = Some(space);
-        Ok(slot)
     }
 
     /// Creates a runnable environment running the ELF program `binary` (JOS's `env_create`).

@@ -4,15 +4,44 @@
 //! object file format, "Program Header"); here each loadable segment gets user pages with the
 //! permissions its flags ask for (writable, executable, or neither), its file bytes are copied
 //! in and the rest of its memory is left zero, and a one-page stack goes just below
-//! `USTACKTOP`.
+//! `USTACKTOP`. [`CreateError`] says why creating an environment, loading included, failed.
 
 use abi::layout::{USTACKTOP, UTOP};
 
 use crate::addr::{PAGE_SIZE, PhysAddr, VirtAddr};
-use crate::elf::Elf;
-use crate::env::CreateError;
+use crate::elf::{Elf, ElfError};
 use crate::pgtable::{self, Memory, NoMemory, PteFlags};
 use crate::pmem::KernelMemory;
+
+/// Why the kernel could not create an environment.
+#[derive(Debug)]
+pub enum CreateError {
+    /// Every slot is in use.
+    NoFreeEnv,
+    /// Memory ran out.
+    NoMemory,
+    /// The program is not a loadable executable.
+    BadProgram(ElfError),
+    /// A segment lies outside the user part of the address space.
+    SegmentOutsideUser,
+}
+
+impl core::fmt::Display for CreateError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            CreateError::NoFreeEnv => f.write_str("no free environment slot"),
+            CreateError::NoMemory => f.write_str("out of memory"),
+            CreateError::BadProgram(e) => write!(f, "not a loadable program ({e:?})"),
+            CreateError::SegmentOutsideUser => f.write_str("a segment lies outside user memory"),
+        }
+    }
+}
+
+impl From<NoMemory> for CreateError {
+    fn from(_: NoMemory) -> Self {
+        CreateError::NoMemory
+    }
+}
 
 /// Loads the ELF program `binary` into the address space `root`, with a one-page stack below
 /// `USTACKTOP`; returns the entry point.

@@ -16,6 +16,7 @@ use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use crate::addr::{PAGE_SIZE, PhysAddr};
 use crate::cpu::MAX_CPUS;
+use crate::cpuset::CpuSet;
 use crate::gdt;
 use crate::ipi;
 use crate::lapic::{Ipi, Lapic};
@@ -238,6 +239,14 @@ pub fn wake_an_idle_cpu() {
 
 /// Where [`wake_an_idle_cpu`] starts looking (changed under the big kernel lock).
 static NEXT_TO_WAKE: AtomicUsize = AtomicUsize::new(0);
+
+/// The CPUs that started: the only ones an IPI can reach (a CPU that did not start is in the
+/// CPU table all the same).
+pub fn online() -> CpuSet {
+    (0..cpu::count())
+        .filter(|&c| ONLINE[c].load(Ordering::Acquire))
+        .fold(CpuSet::EMPTY, CpuSet::with)
+}
 
 /// Whether some CPU is ending the run.
 static ENDING: AtomicBool = AtomicBool::new(false);

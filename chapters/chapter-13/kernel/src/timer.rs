@@ -12,11 +12,9 @@
 //! how far it got. Every CPU then loads the count for one time slice, [`TIME_SLICE_US`]. All
 //! APICs of a machine share the bus clock, so one measurement serves them all.
 
-use core::sync::atomic::{AtomicBool, Ordering};
-
 use spin::Once;
 
-use crate::cmdline;
+use crate::cmdline::Switch;
 use crate::lapic::{LVT_MASKED, Lapic, Reg};
 use crate::pit;
 use crate::println;
@@ -34,21 +32,16 @@ const DIVIDE_BY_16: u32 = 0b0011;
 /// Timer counts per time slice, measured once by the boot CPU.
 static SLICE_COUNT: Once<u32> = Once::new();
 
-/// The kernel option that turns preemption off: an environment keeps its CPU until it gives
-/// it up, as before this chapter, and an idle CPU sleeps until the end of the run. For
-/// comparing the two, and for tests that expect chapter 9's cooperative order.
-pub const PREEMPT_OFF: &str = "preempt=off";
-
-/// Whether the CPUs' timers tick (`start`).
-static PREEMPTION: AtomicBool = AtomicBool::new(true);
+/// Whether the CPUs' timers tick (`start`). `preempt=off` turns preemption off: an
+/// environment keeps its CPU until it gives it up, as before this chapter, and an idle CPU
+/// sleeps until the end of the run. For comparing the two, and for tests that expect chapter
+/// 9's cooperative order.
+static PREEMPTION: Switch = Switch::new("preempt=off");
 
 /// Turns preemption off for the rest of the run if the kernel command line says so; the boot
 /// CPU asks before any CPU starts its timer.
 pub fn read_options(cmdline: &str) {
-    if cmdline::has_option(cmdline, PREEMPT_OFF) {
-        PREEMPTION.store(false, Ordering::Relaxed);
-        println!("timer: preemption off ({PREEMPT_OFF})");
-    }
+    PREEMPTION.read(cmdline, "timer: preemption off");
 }
 
 /// Measures the timer against the PIT (on the boot CPU, once) and says what it found.
@@ -79,7 +72,7 @@ pub fn start(lapic: &Lapic) {
     let count = *SLICE_COUNT
         .get()
         .expect("timer: started before calibration");
-    if !PREEMPTION.load(Ordering::Relaxed) {
+    if !PREEMPTION.is_on() {
         return;
     }
     lapic.write(Reg::TimerDivide, DIVIDE_BY_16);
