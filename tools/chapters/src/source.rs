@@ -11,6 +11,7 @@
 
 use crate::config::Chapters;
 use crate::error::{Error, Result};
+use crate::exercise::{ExerciseDef, ExerciseOpen};
 use crate::marker::{self, Line, Marker, Open, Span, Syntax};
 
 /// One line of an annotated file, markers excluded.
@@ -56,6 +57,8 @@ pub struct TextFile {
     pub lines: Vec<SourceLine>,
     pub trailing_newline: bool,
     pub snippets: Vec<SnippetDef>,
+    /// The exercise regions (`@exercise N name: task` ... `@}`), in file order.
+    pub exercises: Vec<ExerciseDef>,
 }
 
 struct Block {
@@ -64,6 +67,8 @@ struct Block {
     hidden: bool,
     line: usize,
     first: usize,
+    /// For an exercise region: what its marker says.
+    exercise: Option<ExerciseOpen>,
 }
 
 /// The parser's state while it walks one file.
@@ -144,6 +149,45 @@ impl Parser<'_> {
             hidden: open.hidden,
             line: number,
             first: self.file.lines.len(),
+            exercise: None,
+        });
+        Ok(())
+    }
+
+    /// `@exercise N name: task`: a block that keeps the enclosing chapters.
+    fn exercise(&mut self, number: usize, open: ExerciseOpen) -> Result<()> {
+        if !self.path.ends_with(".rs") {
+            return Err(self.err(number, "exercise regions are Rust code (`.rs` files only)"));
+        }
+        if let Some(outer) = self.stack.iter().find(|b| b.exercise.is_some()) {
+            return Err(self.err(
+                number,
+                format!("exercise inside the exercise opened on line {}", outer.line),
+            ));
+        }
+        let own = Span {
+            start: open.chapter,
+            end: None,
+        };
+        self.check(number, own)?;
+        let span = self.span();
+        if !span.contains(open.chapter) {
+            return Err(self.err(
+                number,
+                format!(
+                    "exercise of chapter {} around lines of chapters {span}",
+                    open.chapter
+                ),
+            ));
+        }
+        self.any_block = true;
+        self.stack.push(Block {
+            span,
+            name: None,
+            hidden: false,
+            line: number,
+            first: self.file.lines.len(),
+            exercise: Some(open),
         });
         Ok(())
     }
@@ -152,15 +196,19 @@ impl Parser<'_> {
         let Some(block) = self.stack.pop() else {
             return Err(self.err(number, "`@}` without an open `@{` block"));
         };
-        if name.is_some() && name != block.name {
+        let own_name = block
+            .exercise
+            .as_ref()
+            .map(|e| e.name.clone())
+            .or(block.name.clone());
+        if name.is_some() && name != own_name {
             return Err(self.err(
                 number,
                 format!(
                     "`@}} {}` closes the block opened on line {} ({})",
                     name.unwrap_or_default(),
                     block.line,
-                    block
-                        .name
+                    own_name
                         .as_deref()
                         .map_or("unnamed".into(), |n| format!("`{n}`")),
                 ),
@@ -169,7 +217,26 @@ impl Parser<'_> {
         if block.first == self.file.lines.len() {
             return Err(self.err(block.line, "empty block"));
         }
-        if let Some(name) = block.name {
+        if let Some(open) = block.exercise {
+            let (first, last) = (block.first, self.file.lines.len() - 1);
+            let lines = &self.file.lines[first..=last];
+            if !lines
+                .iter()
+                .any(|l| !l.is_blank() && l.span.contains(open.chapter))
+            {
+                return Err(self.err(
+                    block.line,
+                    format!("no line of the exercise is in chapter {}", open.chapter),
+                ));
+            }
+            self.file.exercises.push(ExerciseDef {
+                open,
+                path: self.path.to_string(),
+                marker_line: block.line,
+                first,
+                last,
+            });
+        } else if let Some(name) = block.name {
             self.file.snippets.push(SnippetDef {
                 name,
                 path: self.path.to_string(),
@@ -242,6 +309,7 @@ pub fn parse(path: &str, text: &str, chapters: &Chapters) -> Result<TextFile> {
             lines: Vec::new(),
             trailing_newline,
             snippets: Vec::new(),
+            exercises: Vec::new(),
         },
         file_marker: None,
         file_hidden: false,
@@ -264,6 +332,7 @@ pub fn parse(path: &str, text: &str, chapters: &Chapters) -> Result<TextFile> {
             }
             Line::Marker(Marker::Open(open)) => parser.open(number, open)?,
             Line::Marker(Marker::Close(name)) => parser.close(number, name)?,
+            Line::Marker(Marker::Exercise(open)) => parser.exercise(number, open)?,
             // `code // @3` is `@{ 3`, the code, `@}`.
             Line::OneLine { open, code, line } => {
                 parser.open(number, open)?;
@@ -307,6 +376,7 @@ pub fn verbatim(path: &str, text: &str) -> TextFile {
             .collect(),
         trailing_newline,
         snippets: Vec::new(),
+        exercises: Vec::new(),
     }
 }
 
