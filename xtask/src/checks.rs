@@ -129,6 +129,32 @@ pub fn tree_checks(tree: &Tree, stage: &Stage, packages: &[String], host: &str) 
     ]
 }
 
+/// The check of an exercise tree ([`crate::exercises`]): clippy, as in a chapter, on the crates
+/// built for the kernel's target, except the `unused` lints: the code that is missing in an
+/// exercise is what would use those parameters, imports and helpers (the student sees them as
+/// warnings, hints of what the code needs). The host tests are not run there: a pure-logic
+/// module with a missing piece fails its unit tests, as it should.
+pub fn exercise_checks(tree: &Tree, stage: &Stage, packages: &[String]) -> Vec<Check> {
+    vec![Check {
+        name: "clippy (exercise)",
+        cmd: stage.clippy(
+            tree,
+            packages,
+            &[
+                "--workspace",
+                "--exclude",
+                "host-tests",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+                "-A",
+                "unused",
+            ],
+        ),
+    }]
+}
+
 /// What running a check gave.
 pub struct Outcome {
     pub passed: bool,

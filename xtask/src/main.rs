@@ -8,6 +8,7 @@ mod checks;
 mod cmdline;
 mod commands;
 mod error;
+mod exercises;
 mod harness;
 mod judge;
 mod kill;

@@ -162,27 +162,29 @@ pub fn by_chapter(tree: &SourceTree) -> BTreeMap<u32, Vec<(String, String)>> {
     out
 }
 
-/// Chapter `chapter`'s exercise tree as generated from the repository at `repo`: the exercise
-/// form of every file, the repository's `rust-toolchain.toml`, Rust files formatted as `split`
-/// formats the chapters.
-pub fn generate(repo: &Path, chapter: u32) -> Result<Files> {
+/// The exercise tree of every chapter that has exercises, as generated from the repository at
+/// `repo`: chapter directory name (`chapter-07`) to files, the exercise form of every file and
+/// the repository's `rust-toolchain.toml`, Rust files formatted as `split` formats the chapters.
+pub fn generate(repo: &Path) -> Result<BTreeMap<String, Files>> {
     let chapters = Chapters::load(&repo.join("chapters.toml"))?;
-    let name = chapters
-        .get(chapter)
-        .ok_or_else(|| Error::new(format!("chapter {chapter} is not in chapters.toml")))?
-        .dir_name();
     let tree = SourceTree::load(&repo.join("kernel-final"), &chapters)
         .map_err(|e| e.under("kernel-final"))?;
     let toolchain_path = repo.join("rust-toolchain.toml");
     let toolchain = std::fs::read(&toolchain_path).map_err(|e| Error::io(&toolchain_path, e))?;
-    let mut files = tree.exercise_snapshot(chapter);
-    files.insert("rust-toolchain.toml".to_string(), toolchain);
-    let mut all = BTreeMap::from([(name, files)]);
+    let mut all = BTreeMap::new();
+    for &chapter in by_chapter(&tree).keys() {
+        let Some(dir) = chapters.get(chapter).map(|c| c.dir_name()) else {
+            continue;
+        };
+        let mut files = tree.exercise_snapshot(chapter);
+        files.insert("rust-toolchain.toml".to_string(), toolchain.clone());
+        all.insert(dir, files);
+    }
     format::format_snapshots(&Rustfmt::for_repo(repo)?, &mut all, |failure| {
         Error::new(format!(
-            "rustfmt cannot format {}'s exercise form of {}:\n{}",
+            "rustfmt cannot format the exercise form of {}/{}:\n{}",
             failure.dir, failure.path, failure.message
         ))
     })?;
-    Ok(all.into_values().next().unwrap_or_default())
+    Ok(all)
 }

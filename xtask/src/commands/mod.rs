@@ -5,6 +5,7 @@
 
 mod bench;
 mod diff;
+mod exercise;
 mod grade;
 mod run;
 mod test;
@@ -47,6 +48,12 @@ pub const COMMANDS: &[Command] = &[
         usage: "chapter-NN --tree DIR",
         about: "grade a student's copy of a chapter with that chapter's QEMU tests",
         main: grade::main,
+    },
+    Command {
+        name: "exercise",
+        usage: "chapter-NN --out DIR",
+        about: "write a chapter's exercise tree (its exercises' code replaced by todo!) to DIR",
+        main: exercise::main,
     },
     Command {
         name: "diff",
