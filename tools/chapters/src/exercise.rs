@@ -7,8 +7,9 @@
 //! byte, and no other chapter and no book page sees anything of the marker (its lines keep the
 //! chapters of the enclosing block, and the marker line, like every marker, is copied nowhere).
 //!
-//! A region is a function body, a match arm's body or a block: code where an expression of type
-//! `!` fits. `name` groups regions into one exercise (a name may be used by several regions of
+//! A region is a function body, a match arm's body or a block's statements: code where an
+//! expression of type `!` fits. The `todo!` is the block's value when the next line closes the
+//! block (`}`), and a statement (`todo!(..);`) when code follows. `name` groups regions into one exercise (a name may be used by several regions of
 //! the same chapter; the grader reports per name); `task` is the one line the student reads in
 //! the panic message, so it holds no `"`, `\`, `{` or `}`.
 
@@ -115,7 +116,16 @@ impl TextFile {
                         .map(|&k| self.lines[k].text.as_str())
                         .find(|text| !text.trim().is_empty())
                         .map_or("", |text| &text[..text.len() - text.trim_start().len()]);
-                    out.push(format!("{indent}{}", region.replacement()));
+                    // The value of its block when the block ends right after it, else a
+                    // statement.
+                    let tail = present
+                        .iter()
+                        .filter(|&&k| k > region.last)
+                        .map(|&k| self.lines[k].text.trim())
+                        .find(|text| !text.is_empty())
+                        .is_none_or(|text| text.starts_with('}'));
+                    let end = if tail { "" } else { ";" };
+                    out.push(format!("{indent}{}{end}", region.replacement()));
                     skip_to = Some(region.last);
                 }
                 None => out.push(self.lines[i].text.clone()),

@@ -21,6 +21,13 @@ fn dispatch(n: u64) -> u64 {
     }
 }
 
+fn init() {
+    // @exercise 3 setup: set it up
+    set_up();
+    // @}
+    report();
+}
+
 fn other(a: u64) -> u64 {
     // @exercise 3 other: double a
     // @{ 1..3
@@ -54,6 +61,8 @@ fn regions_become_todo_in_their_chapter_only() {
         ex3.contains("alloc()") && ex3.contains("    todo!(\"chapter 3, other: double a\")\n}\n")
     );
     assert!(!ex3.contains("a * 2"));
+    // Code after the region: the `todo!` is a statement.
+    assert!(ex3.contains("    todo!(\"chapter 3, setup: set it up\");\n    report();\n"));
     // The chapters themselves never see the markers, nor lose the lines.
     for chapter in 0..=3 {
         let snapshot = text(&t, "k/syscall.rs", chapter).unwrap();
@@ -75,13 +84,14 @@ fn exercises_are_listed_by_chapter() {
             "create a child, return its id".to_string()
         )]
     );
-    assert_eq!(listed[&3][0].0, "other");
-    assert_eq!(t.exercises().count(), 2);
+    assert_eq!(listed[&3][1].0, "other");
+    assert_eq!(t.exercises().count(), 3);
 }
 
 #[test]
 fn exercise_markers_do_not_change_the_book_s_snippets() {
     let plain = SYSCALL
+        .replace("    set_up();\n    // @}\n", "    set_up();\n")
         .lines()
         .filter(|l| !l.contains("@exercise") && !l.contains("@} exofork"))
         .collect::<Vec<_>>()
