@@ -9,6 +9,7 @@ mod cmdline;
 mod commands;
 mod error;
 mod exercises;
+mod grading;
 mod harness;
 mod judge;
 mod kill;

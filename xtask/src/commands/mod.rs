@@ -45,7 +45,7 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "grade",
-        usage: "chapter-NN --tree DIR",
+        usage: "chapter-NN --tree DIR [--json FILE]",
         about: "grade a student's copy of a chapter with that chapter's QEMU tests",
         main: grade::main,
     },

@@ -78,7 +78,9 @@ pub fn main(repo: &Repo, args: Args) -> anyhow::Result<ExitCode> {
     let mut positionals = args.positionals(2)?.into_iter();
     let first = positionals.next();
     let (chapter, filter) = match first {
-        Some(first) if tree::looks_like_chapter(&first) => (Some(first), positionals.next()),
+        Some(first) if tree::looks_like_chapter(&first) || first.starts_with("exercise-") => {
+            (Some(first), positionals.next())
+        }
         Some(first) => match positionals.next() {
             // Two arguments: the first must be a chapter, and `resolve` says why it is not.
             Some(second) => (Some(first), Some(second)),
