@@ -91,19 +91,7 @@ pub fn tree_checks(tree: &Tree, stage: &Stage, packages: &[String], host: &str) 
         },
         Check {
             name: "clippy",
-            cmd: stage.clippy(
-                tree,
-                packages,
-                &[
-                    "--workspace",
-                    "--exclude",
-                    "host-tests",
-                    "--all-targets",
-                    "--",
-                    "-D",
-                    "warnings",
-                ],
-            ),
+            cmd: kernel_clippy(tree, stage, packages, &[]),
         },
         Check {
             name: "clippy (host-tests)",
@@ -137,22 +125,23 @@ pub fn tree_checks(tree: &Tree, stage: &Stage, packages: &[String], host: &str) 
 pub fn exercise_checks(tree: &Tree, stage: &Stage, packages: &[String]) -> Vec<Check> {
     vec![Check {
         name: "clippy (exercise)",
-        cmd: stage.clippy(
-            tree,
-            packages,
-            &[
-                "--workspace",
-                "--exclude",
-                "host-tests",
-                "--all-targets",
-                "--",
-                "-D",
-                "warnings",
-                "-A",
-                "unused",
-            ],
-        ),
+        cmd: kernel_clippy(tree, stage, packages, &["-A", "unused"]),
     }]
+}
+
+/// clippy with `-D warnings` (then `lints`) on the tree's crates built for the kernel's target.
+fn kernel_clippy(tree: &Tree, stage: &Stage, packages: &[String], lints: &[&str]) -> Command {
+    let mut args = vec![
+        "--workspace",
+        "--exclude",
+        "host-tests",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ];
+    args.extend(lints);
+    stage.clippy(tree, packages, &args)
 }
 
 /// What running a check gave.

@@ -19,8 +19,8 @@ use std::path::Path;
 use crate::config::Chapters;
 use crate::error::{Error, Result};
 use crate::format::{self, Rustfmt};
-use crate::marker::check_name;
-use crate::source::TextFile;
+use crate::marker::{Span, check_name};
+use crate::source::{SourceLine, TextFile};
 use crate::sync::Files;
 use crate::tree::SourceTree;
 
@@ -89,6 +89,45 @@ pub fn parse_open(text: &str) -> std::result::Result<ExerciseOpen, String> {
         name: name.to_string(),
         task: task.to_string(),
     })
+}
+
+/// Whether an `@exercise` marker may stand in the file at `path`, inside lines of chapters
+/// `enclosing`, inside the exercise opened on line `outer` if any; the error message otherwise.
+pub fn check_open(
+    path: &str,
+    open: &ExerciseOpen,
+    enclosing: Span,
+    outer: Option<usize>,
+) -> std::result::Result<(), String> {
+    if !path.ends_with(".rs") {
+        return Err("exercise regions are Rust code (`.rs` files only)".into());
+    }
+    if let Some(line) = outer {
+        return Err(format!(
+            "exercise inside the exercise opened on line {line}"
+        ));
+    }
+    if !enclosing.contains(open.chapter) {
+        return Err(format!(
+            "exercise of chapter {} around lines of chapters {enclosing}",
+            open.chapter
+        ));
+    }
+    Ok(())
+}
+
+/// Whether the region `def` of a file whose lines are `lines` holds code of its chapter; the
+/// error message otherwise.
+pub fn check_region(def: &ExerciseDef, lines: &[SourceLine]) -> std::result::Result<(), String> {
+    let chapter = def.open.chapter;
+    let has_code = lines[def.first..=def.last]
+        .iter()
+        .any(|l| !l.is_blank() && l.span.contains(chapter));
+    if has_code {
+        Ok(())
+    } else {
+        Err(format!("no line of the exercise is in chapter {chapter}"))
+    }
 }
 
 impl TextFile {

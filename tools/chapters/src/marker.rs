@@ -57,6 +57,14 @@ impl Span {
         end: None,
     };
 
+    /// Chapter `chapter` and every later one.
+    pub fn at(chapter: u32) -> Span {
+        Span {
+            start: chapter,
+            end: None,
+        }
+    }
+
     /// Parses `3` or `3..6` (the end must lie after the start).
     pub fn parse(text: &str) -> Option<Span> {
         let number = |s: &str| -> Option<u32> {

@@ -11,7 +11,7 @@
 
 use crate::config::Chapters;
 use crate::error::{Error, Result};
-use crate::exercise::{ExerciseDef, ExerciseOpen};
+use crate::exercise::{self, ExerciseDef, ExerciseOpen};
 use crate::marker::{self, Line, Marker, Open, Span, Syntax};
 
 /// One line of an annotated file, markers excluded.
@@ -156,33 +156,13 @@ impl Parser<'_> {
 
     /// `@exercise N name: task`: a block that keeps the enclosing chapters.
     fn exercise(&mut self, number: usize, open: ExerciseOpen) -> Result<()> {
-        if !self.path.ends_with(".rs") {
-            return Err(self.err(number, "exercise regions are Rust code (`.rs` files only)"));
-        }
-        if let Some(outer) = self.stack.iter().find(|b| b.exercise.is_some()) {
-            return Err(self.err(
-                number,
-                format!("exercise inside the exercise opened on line {}", outer.line),
-            ));
-        }
-        let own = Span {
-            start: open.chapter,
-            end: None,
-        };
-        self.check(number, own)?;
-        let span = self.span();
-        if !span.contains(open.chapter) {
-            return Err(self.err(
-                number,
-                format!(
-                    "exercise of chapter {} around lines of chapters {span}",
-                    open.chapter
-                ),
-            ));
-        }
+        let outer = self.stack.iter().find(|b| b.exercise.is_some());
+        exercise::check_open(self.path, &open, self.span(), outer.map(|b| b.line))
+            .map_err(|m| self.err(number, m))?;
+        self.check(number, Span::at(open.chapter))?;
         self.any_block = true;
         self.stack.push(Block {
-            span,
+            span: self.span(),
             name: None,
             hidden: false,
             line: number,
@@ -218,24 +198,15 @@ impl Parser<'_> {
             return Err(self.err(block.line, "empty block"));
         }
         if let Some(open) = block.exercise {
-            let (first, last) = (block.first, self.file.lines.len() - 1);
-            let lines = &self.file.lines[first..=last];
-            if !lines
-                .iter()
-                .any(|l| !l.is_blank() && l.span.contains(open.chapter))
-            {
-                return Err(self.err(
-                    block.line,
-                    format!("no line of the exercise is in chapter {}", open.chapter),
-                ));
-            }
-            self.file.exercises.push(ExerciseDef {
+            let def = ExerciseDef {
                 open,
                 path: self.path.to_string(),
                 marker_line: block.line,
-                first,
-                last,
-            });
+                first: block.first,
+                last: self.file.lines.len() - 1,
+            };
+            exercise::check_region(&def, &self.file.lines).map_err(|m| self.err(block.line, m))?;
+            self.file.exercises.push(def);
         } else if let Some(name) = block.name {
             self.file.snippets.push(SnippetDef {
                 name,
