@@ -39,7 +39,7 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "test",
-        usage: "[chapter-NN|final] [FILTER]",
+        usage: "[chapter-NN|final|exercise-NN|exercises] [FILTER]",
         about: "format, clippy, unit and QEMU tests of every chapter (or one); FILTER picks tests",
         main: test::main,
     },

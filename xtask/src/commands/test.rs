@@ -2,7 +2,8 @@
 //! and for each tree (every generated chapter, or the one named) its static checks, its host unit
 //! tests and its QEMU tests; then each chapter's exercise tree ([`crate::exercises`]: clippy,
 //! and the chapter's tests, which must fail there, and a test of each earlier chapter, which
-//! must pass). `exercise-NN` as the chapter tests that exercise tree alone. Every check and every QEMU run counts as one test; the last line
+//! must pass). `exercise-NN` as the chapter tests that exercise tree alone, `exercises` all of
+//! them. Every check and every QEMU run counts as one test; the last line
 //! printed is `N passed, M failed`. How the work is spread over the machine is [`crate::suite`]'s.
 
 use std::process::ExitCode;
@@ -78,7 +79,7 @@ pub fn main(repo: &Repo, args: Args) -> anyhow::Result<ExitCode> {
     let mut positionals = args.positionals(2)?.into_iter();
     let first = positionals.next();
     let (chapter, filter) = match first {
-        Some(first) if tree::looks_like_chapter(&first) || first.starts_with("exercise-") => {
+        Some(first) if tree::looks_like_chapter(&first) || first.starts_with("exercise") => {
             (Some(first), positionals.next())
         }
         Some(first) => match positionals.next() {
@@ -93,14 +94,18 @@ pub fn main(repo: &Repo, args: Args) -> anyhow::Result<ExitCode> {
     let chapters = repo.chapters()?;
     // `exercise-07` tests chapter 7's exercise tree alone; `chapter-07` the chapter and its
     // exercise tree; no argument every chapter and every exercise tree.
-    let exercise_only = chapter
-        .as_deref()
-        .and_then(|a| a.strip_prefix("exercise-"))
-        .map(|n| {
-            n.parse::<u32>()
-                .map_err(|_| user_error(format!("'exercise-{n}': expected exercise-NN")))
-        })
-        .transpose()?;
+    let exercise_only = match chapter.as_deref() {
+        Some("exercises") => Some(None),
+        Some(arg) => arg
+            .strip_prefix("exercise-")
+            .map(|n| {
+                n.parse::<u32>()
+                    .map(Some)
+                    .map_err(|_| user_error(format!("'{arg}': expected exercise-NN")))
+            })
+            .transpose()?,
+        None => None,
+    };
     let trees = match (&chapter, exercise_only) {
         (_, Some(_)) => Vec::new(),
         (Some(arg), None) => vec![tree::resolve(repo, &chapters, arg)?],
@@ -112,7 +117,7 @@ pub fn main(repo: &Repo, args: Args) -> anyhow::Result<ExitCode> {
     }
     toolchain::ensure(repo)?;
     let exercise_trees = match (&chapter, exercise_only) {
-        (_, Some(n)) => exercises::refresh(repo, &chapters, Some(n))?,
+        (_, Some(n)) => exercises::refresh(repo, &chapters, n)?,
         (Some(_), None) => match trees.first().and_then(|t| t.chapter) {
             Some(n) => exercises::refresh(repo, &chapters, Some(n))?,
             None => Vec::new(),
