@@ -22,6 +22,11 @@ pub fn tree_name(number: u32) -> String {
     format!("exercise-{number:02}")
 }
 
+/// Whether `tree` is an exercise tree (by its name).
+pub fn is_exercise(tree: &Tree) -> bool {
+    tree.name.starts_with("exercise-")
+}
+
 /// Brings `target/exercises/` up to date with `kernel-final/` and returns the exercise tree of
 /// every chapter that has exercises (only chapter `only`'s, if given).
 pub fn refresh(repo: &Repo, chapters: &[Chapter], only: Option<u32>) -> anyhow::Result<Vec<Tree>> {
