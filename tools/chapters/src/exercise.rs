@@ -16,12 +16,11 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::config::Chapters;
 use crate::error::{Error, Result};
 use crate::format::{self, Rustfmt};
 use crate::marker::{Span, check_name};
 use crate::source::{SourceLine, TextFile};
-use crate::sync::Files;
+use crate::sync::{self, Files};
 use crate::tree::SourceTree;
 
 /// What an `@exercise` marker says.
@@ -215,11 +214,7 @@ pub fn by_chapter(tree: &SourceTree) -> BTreeMap<u32, Vec<(String, String)>> {
 /// `repo`: chapter directory name (`chapter-07`) to files, the exercise form of every file and
 /// the repository's `rust-toolchain.toml`, Rust files formatted as `split` formats the chapters.
 pub fn generate(repo: &Path) -> Result<BTreeMap<String, Files>> {
-    let chapters = Chapters::load(&repo.join("chapters.toml"))?;
-    let tree = SourceTree::load(&repo.join("kernel-final"), &chapters)
-        .map_err(|e| e.under("kernel-final"))?;
-    let toolchain_path = repo.join("rust-toolchain.toml");
-    let toolchain = std::fs::read(&toolchain_path).map_err(|e| Error::io(&toolchain_path, e))?;
+    let (chapters, tree, toolchain) = sync::sources(repo)?;
     let mut all = BTreeMap::new();
     for &chapter in by_chapter(&tree).keys() {
         let Some(dir) = chapters.get(chapter).map(|c| c.dir_name()) else {

@@ -12,7 +12,7 @@ use crate::args::Args;
 use crate::error::user_error;
 use crate::repo::Repo;
 use crate::toolchain;
-use crate::tree::{self, ChapterArg};
+use crate::tree;
 
 pub fn main(repo: &Repo, mut args: Args) -> anyhow::Result<ExitCode> {
     args.no_passthrough()?;
@@ -24,17 +24,7 @@ pub fn main(repo: &Repo, mut args: Args) -> anyhow::Result<ExitCode> {
         ));
     };
     let chapters = repo.chapters()?;
-    let chapter = match tree::parse_chapter_arg(arg) {
-        Some(ChapterArg::Number(n)) => chapters.iter().find(|c| c.number == n),
-        _ => None,
-    };
-    let Some(chapter) = chapter else {
-        let names: Vec<String> = chapters.iter().map(|c| c.dir_name()).collect();
-        return Err(user_error(format!(
-            "unknown chapter '{arg}': the chapters are {}",
-            names.join(", ")
-        )));
-    };
+    let chapter = tree::chapter_named(&chapters, arg)?;
     let out = Path::new(&out);
     let occupied = out
         .read_dir()

@@ -22,7 +22,7 @@ use crate::qemu;
 use crate::repo::Repo;
 use crate::spec;
 use crate::toolchain;
-use crate::tree::{self, ChapterArg, Tree};
+use crate::tree::{self, Tree};
 
 pub fn main(repo: &Repo, mut args: Args) -> anyhow::Result<ExitCode> {
     args.no_passthrough()?;
@@ -35,17 +35,7 @@ pub fn main(repo: &Repo, mut args: Args) -> anyhow::Result<ExitCode> {
         ));
     };
     let chapters = repo.chapters()?;
-    let names: Vec<String> = chapters.iter().map(|c| c.dir_name()).collect();
-    let chapter = match tree::parse_chapter_arg(chapter_arg) {
-        Some(ChapterArg::Number(n)) => chapters.iter().find(|c| c.number == n),
-        _ => None,
-    };
-    let Some(chapter) = chapter else {
-        return Err(user_error(format!(
-            "unknown chapter '{chapter_arg}': the chapters are {}",
-            names.join(", ")
-        )));
-    };
+    let chapter = tree::chapter_named(&chapters, chapter_arg)?;
     let submitted = tree::student(repo, chapter, &PathBuf::from(dir))?;
     let reference = repo.root.join("chapters").join(chapter.dir_name());
     let copy = repo.target().join("grade-src").join(&submitted.name);
