@@ -91,19 +91,7 @@ pub fn tree_checks(tree: &Tree, stage: &Stage, packages: &[String], host: &str) 
         },
         Check {
             name: "clippy",
-            cmd: stage.clippy(
-                tree,
-                packages,
-                &[
-                    "--workspace",
-                    "--exclude",
-                    "host-tests",
-                    "--all-targets",
-                    "--",
-                    "-D",
-                    "warnings",
-                ],
-            ),
+            cmd: kernel_clippy(tree, stage, packages, true, &[]),
         },
         Check {
             name: "clippy (host-tests)",
@@ -127,6 +115,37 @@ pub fn tree_checks(tree: &Tree, stage: &Stage, packages: &[String], host: &str) 
             cmd: stage.cargo(tree, &["test", "-p", "host-tests", "--target", host]),
         },
     ]
+}
+
+/// The check of an exercise tree ([`crate::exercises`]): clippy, as in a chapter, on the crates
+/// built for the kernel's target, except the `unused` lints: the code that is missing in an
+/// exercise is what would use those parameters, imports and helpers (the student sees them as
+/// warnings, hints of what the code needs). The test targets are left out (the exercise takes
+/// nothing out of them, and the chapter's own check covers them: half the time), and so are the
+/// host tests: a pure-logic module with a missing piece fails its unit tests, as it should.
+pub fn exercise_checks(tree: &Tree, stage: &Stage, packages: &[String]) -> Vec<Check> {
+    vec![Check {
+        name: "clippy (exercise)",
+        cmd: kernel_clippy(tree, stage, packages, false, &["-A", "unused"]),
+    }]
+}
+
+/// clippy with `-D warnings` (then `lints`) on the tree's crates built for the kernel's target;
+/// their test targets too if `all_targets`.
+fn kernel_clippy(
+    tree: &Tree,
+    stage: &Stage,
+    packages: &[String],
+    all_targets: bool,
+    lints: &[&str],
+) -> Command {
+    let mut args = vec!["--workspace", "--exclude", "host-tests"];
+    if all_targets {
+        args.push("--all-targets");
+    }
+    args.extend(["--", "-D", "warnings"]);
+    args.extend(lints);
+    stage.clippy(tree, packages, &args)
 }
 
 /// What running a check gave.

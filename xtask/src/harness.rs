@@ -125,6 +125,20 @@ impl Bench<'_> {
         let lines = judge::lines(&captured.output);
         let verdict = judge::judge(run.spec, &lines, captured.ending);
         let passed = verdict.passed() && details.is_empty();
+        if run.must_fail {
+            // An exercise tree: the test checks code that is missing, so it must fail.
+            if passed {
+                details.push_str(&format!(
+                    "    the exercise's code is missing, yet the test passed: it does not check \
+                     that code (log: {log_shown})\n"
+                ));
+            }
+            return RunResult {
+                passed: !passed && details.is_empty(),
+                details,
+                elapsed: captured.elapsed,
+            };
+        }
         if !passed {
             details.push_str(&report::failure(&verdict, &lines, &log_shown, "    "));
         }

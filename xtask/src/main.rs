@@ -8,6 +8,8 @@ mod checks;
 mod cmdline;
 mod commands;
 mod error;
+mod exercises;
+mod grading;
 mod harness;
 mod judge;
 mod kill;

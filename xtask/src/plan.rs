@@ -1,5 +1,6 @@
 //! Choosing the QEMU test runs for a tree: the tests whose `since` chapter is at most the tree's
-//! chapter, narrowed by a name filter, `repeat` runs per CPU count.
+//! chapter, narrowed by a name filter, `repeat` runs per CPU count; and for an exercise tree
+//! ([`exercise_runs`]), a few runs that must fail and a few that must pass.
 
 use crate::chapter_list::Chapter;
 use crate::spec::TestSpec;
@@ -11,6 +12,8 @@ pub struct Run<'a> {
     pub cpus: u32,
     /// Which of the test's `repeat` runs at this CPU count it is, from 1.
     pub attempt: u32,
+    /// In an exercise tree: the run passes when the test *fails* (the code it checks is missing).
+    pub must_fail: bool,
 }
 
 impl Run<'_> {
@@ -19,8 +22,13 @@ impl Run<'_> {
     pub fn label(&self) -> String {
         let plural = if self.cpus == 1 { "" } else { "s" };
         let label = format!("{} [{} CPU{plural}]", self.spec.name, self.cpus);
-        if self.spec.repeat > 1 {
+        let label = if self.spec.repeat > 1 {
             format!("{label} #{}", self.attempt)
+        } else {
+            label
+        };
+        if self.must_fail {
+            format!("{label} must fail")
         } else {
             label
         }
@@ -65,8 +73,41 @@ pub fn select<'a>(
                     spec,
                     cpus,
                     attempt,
+                    must_fail: false,
                 });
             }
+        }
+    }
+    runs
+}
+
+/// The runs that check chapter `chapter`'s exercise tree, once each at the test's first CPU
+/// count: every test of the chapter itself, which must fail (its code is missing) unless it
+/// says it does not need that code (`needs_exercise = false`), and as a smoke test of the rest,
+/// the first test of each earlier chapter, which must pass, unless it says that this exercise
+/// may fail it (`may_fail_in`), in which case it is left out.
+pub fn exercise_runs<'a>(
+    specs: &'a [TestSpec],
+    chapter: u32,
+    filter: Option<&str>,
+) -> Vec<Run<'a>> {
+    let mut earlier: Vec<u32> = Vec::new();
+    let mut runs = Vec::new();
+    for spec in specs {
+        let own = spec.since == chapter;
+        let must_fail = own && spec.needs_exercise;
+        let first_of_its_chapter = spec.since < chapter && !earlier.contains(&spec.since);
+        if first_of_its_chapter {
+            earlier.push(spec.since);
+        }
+        let wanted = own || (first_of_its_chapter && !spec.may_fail_in.contains(&chapter));
+        if wanted && matches(&spec.name, filter) {
+            runs.push(Run {
+                spec,
+                cpus: spec.cpus[0],
+                attempt: 1,
+                must_fail,
+            });
         }
     }
     runs
@@ -180,6 +221,27 @@ mod tests {
                 "spin-4cpu-2.log"
             ]
         );
+    }
+
+    #[test]
+    fn an_exercise_tree_runs_its_chapter_s_tests_once_and_one_test_of_each_earlier_chapter() {
+        let mut specs = specs();
+        let runs = exercise_runs(&specs, 2, None);
+        assert_eq!(
+            labels(&runs),
+            [
+                "hello [1 CPU]",
+                "yield [4 CPUs]",
+                "spin [2 CPUs] #1 must fail"
+            ]
+        );
+        specs[1].may_fail_in = vec![2];
+        specs[3].needs_exercise = false;
+        assert_eq!(
+            labels(&exercise_runs(&specs, 2, None)),
+            ["hello [1 CPU]", "spin [2 CPUs] #1"]
+        );
+        assert_eq!(labels(&exercise_runs(&specs, 2, Some("spin"))).len(), 1);
     }
 
     #[test]

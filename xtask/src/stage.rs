@@ -165,9 +165,15 @@ fn write_wrapper(path: &Path) -> std::io::Result<()> {
 }
 
 /// The `codegen-units` that marks `tree`'s units for clippy: 1000 plus the chapter number, 999
-/// for `kernel-final`. Any value would do, as long as no two trees share one.
+/// for `kernel-final`, 2000 plus the chapter number for a chapter's exercise tree
+/// ([`crate::exercises`]). Any value would do, as long as no two trees share one.
 pub fn codegen_units(tree: &Tree) -> u32 {
-    tree.chapter.map_or(999, |n| 1000u32.saturating_add(n))
+    let base = if crate::exercises::is_exercise(tree) {
+        2000
+    } else {
+        1000
+    };
+    tree.chapter.map_or(999, |n| base + n)
 }
 
 /// `name` as a key in a dotted `--config` path: quoted unless it is a bare key.
@@ -369,6 +375,11 @@ mod tests {
             .map(|c| codegen_units(&tree(&root, c)))
             .collect();
         assert_eq!(units, [999, 1000, 1001, 1009]);
+        let exercise = Tree {
+            name: crate::exercises::tree_name(9),
+            ..tree(&root, Some(9))
+        };
+        assert_eq!(codegen_units(&exercise), 2009);
         assert_eq!(toml_key("a.b"), "\"a.b\"");
     }
 

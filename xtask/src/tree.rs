@@ -52,6 +52,22 @@ pub fn looks_like_chapter(arg: &str) -> bool {
     arg.starts_with("chapter-") || parse_chapter_arg(arg).is_some()
 }
 
+/// The chapter of `chapters` that `arg` names (`chapter-07`, `07`, `7`), or a user error listing
+/// the chapters.
+pub fn chapter_named<'a>(chapters: &'a [Chapter], arg: &str) -> anyhow::Result<&'a Chapter> {
+    let found = match parse_chapter_arg(arg) {
+        Some(ChapterArg::Number(n)) => chapters.iter().find(|c| c.number == n),
+        _ => None,
+    };
+    found.ok_or_else(|| {
+        let names: Vec<String> = chapters.iter().map(|c| c.dir_name()).collect();
+        user_error(format!(
+            "unknown chapter '{arg}': the chapters are {}",
+            names.join(", ")
+        ))
+    })
+}
+
 /// The tree that `arg` names.
 pub fn resolve(repo: &Repo, chapters: &[Chapter], arg: &str) -> anyhow::Result<Tree> {
     let wanted = parse_chapter_arg(arg);

@@ -58,6 +58,7 @@ fn target(envs: &EnvTable, id: u64) -> Result<usize, Error> {
 /// where the caller called from) and an empty address space. It returns the child's id to the
 /// caller and, once it runs, 0 to the child.
 pub fn sys_exofork(envs: &mut EnvTable, cur: usize) -> Result<i64, Failure> {
+    // @exercise 7 sys_exofork: allocate a child of the caller with a copy of its registers, except that the child sees 0 returned; return the child's id
     let parent = envs.get(cur).id;
     let child = envs.alloc(parent).map_err(|e| match e {
         CreateError::NoFreeEnv => Error::NoFreeEnv,
@@ -67,6 +68,7 @@ pub fn sys_exofork(envs: &mut EnvTable, cur: usize) -> Result<i64, Failure> {
     tf.regs.rax = 0;
     envs.get_mut(child).tf = tf;
     Ok(i64::from(envs.get(child).id))
+    // @} sys_exofork
 }
 // @}
 

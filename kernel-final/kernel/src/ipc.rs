@@ -42,9 +42,11 @@ use crate::syscall::Failure;
 /// is where the caller takes a page, if the sender sends one; it must be page-aligned. The
 /// result, 0, and the message reach the caller when a sender wakes it.
 pub fn sys_ipc_recv(envs: &mut EnvTable, cur: usize, dstva: u64) -> Result<i64, Failure> {
+    // @exercise 11 ipc: check dstva and mark the caller as receiving there
     let dstva = argcheck::ipc_page(dstva)?;
     envs.get_mut(cur).status = EnvStatus::Receiving { dstva };
     Ok(0)
+    // @} ipc
 }
 // @}
 
@@ -53,6 +55,7 @@ pub fn sys_ipc_recv(envs: &mut EnvTable, cur: usize, dstva: u64) -> Result<i64, 
 /// if `srcva` is below `UTOP` and the receiver wants a page, the page mapped there in the
 /// caller, with permissions `perm`. Any live environment may be sent to.
 pub fn sys_ipc_try_send(envs: &mut EnvTable, cur: usize, a: [u64; 5]) -> Result<i64, Failure> {
+    // @exercise 11 ipc: fail unless the target is receiving; send the page if any, make the receiver runnable with its registers set to 0, the sender, the value and the permissions
     let [to, value, srcva, perm, _] = a;
     let target = envs.lookup(to, false)?;
     let EnvStatus::Receiving { dstva } = envs.get(target).status else {
@@ -98,5 +101,6 @@ pub fn sys_ipc_try_send(envs: &mut EnvTable, cur: usize, a: [u64; 5]) -> Result<
     regs.rdx = sent_perm;
     smp::wake_an_idle_cpu(); // @12 ipc_wake
     Ok(0)
+    // @} ipc
 }
 // @}

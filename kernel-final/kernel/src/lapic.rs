@@ -172,6 +172,7 @@ impl Lapic {
     /// Sets the APIC up for this kernel: enabled, every local interrupt source masked, errors
     /// cleared, all interrupt priorities accepted. Each CPU runs this on its own APIC.
     pub fn init(&self) {
+        // @exercise 2 lapic_init: enable the APIC with the spurious vector, mask every LVT entry, give errors their vector, clear the error status, EOI, accept every priority
         // Enable the APIC (software enable) with the spurious vector.
         self.write(Reg::Spurious, SPURIOUS_ENABLE | u32::from(SPURIOUS_VECTOR));
         // No timer, no pins, no performance-counter interrupts yet.
@@ -189,6 +190,7 @@ impl Lapic {
         // Acknowledge anything outstanding, and accept every priority.
         self.eoi();
         self.write(Reg::TaskPriority, 0);
+        // @} lapic_init
     }
 
     /// Signals the end of an interrupt.
@@ -300,12 +302,14 @@ impl Lapic {
     /// and a second STARTUP. The second one is there because the first may arrive before the
     /// processor is ready for it; a processor that did start ignores it.
     pub fn start_ap(&self, apic_id: u8, page: PhysAddr) {
+        // @exercise 3 init_sipi_sipi: the universal start-up algorithm: INIT, wait 10 ms, then STARTUP twice, 200 us apart
         self.send(Ipi::init(apic_id));
         pit::delay_us(10_000);
         for _ in 0..2 {
             self.send(Ipi::startup(apic_id, page));
             pit::delay_us(200);
         }
+        // @} init_sipi_sipi
     }
 }
 // @}

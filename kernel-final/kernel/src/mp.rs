@@ -55,6 +55,7 @@ impl<F: Fn(u64, &mut [u8]) -> bool> PhysMem for F {
 
 /// The sum (mod 256) of the `len` bytes at `pa`: zero for an intact structure.
 fn checksum(mem: &dyn PhysMem, pa: u64, len: usize) -> Option<u8> {
+    // @exercise 1 mp_checksum: add up the len bytes at pa (mod 256) reading them through mem in chunks; None if mem cannot read them
     let mut chunk = [0u8; 64];
     let mut sum = 0u8;
     let mut done = 0;
@@ -67,6 +68,7 @@ fn checksum(mem: &dyn PhysMem, pa: u64, len: usize) -> Option<u8> {
         done += n;
     }
     Some(sum)
+    // @} mp_checksum
 }
 // @} mp_memory
 

@@ -141,11 +141,13 @@ pub fn init(cpu: usize) {
     let limit = offset_of!(TssWithIoBitmap, terminator) as u64;
     // SAFETY: CPUS is static, this TSS belongs to this CPU alone, and we are CPU `cpu`.
     unsafe { gdt::init_cpu(cpu, tss.cast::<Tss>(), limit) };
+    // @exercise 4 gs_base: point this CPU's GS base (IA32_GS_BASE) at its PerCpu, and zero IA32_KERNEL_GS_BASE (the user's GS base, which swapgs exchanges)
     // SAFETY: pointing GS at this CPU's structure; the user's GS base starts at zero.
     unsafe {
         x86::msr::wrmsr(MSR_GS_BASE, me as *const PerCpu as u64);
         x86::msr::wrmsr(MSR_KERNEL_GS_BASE, 0);
     }
+    // @} gs_base
     println!(
         "CPU {cpu}: TSS selector {:#x}, kernel stack top {:#x}, double-fault stack top {:#x}",
         gdt::tss_selector(cpu),

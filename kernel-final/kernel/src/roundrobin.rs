@@ -32,11 +32,13 @@ pub fn pick_next(
     last: Option<usize>,
     me: usize,
 ) -> Option<usize> {
+    // @exercise 6 round_robin: the first runnable slot after last (wrapping around), else last itself if it is running on me
     let start = last.map_or(0, |l| l + 1);
     let runnable = (0..n)
         .map(|i| (start + i) % n)
         .find(|&s| state(s) == SlotState::Runnable);
     runnable.or(last.filter(|&l| state(l) == SlotState::RunningOn(me)))
+    // @} round_robin
 }
 // @}
 

@@ -111,12 +111,14 @@ impl<T> SpinLock<T> {
     /// Takes the lock, waiting for its turn. Panics if this CPU holds it already, or holds a
     /// lock that comes after it in the lock order.
     pub fn lock(&self) -> SpinGuard<'_, T> {
+        // @exercise 5 ticket_lock: prepare, take the next ticket, spin (cpu::relax) until serving reaches it, then acquired
         let irq = self.prepare();
         let ticket = self.next_ticket.fetch_add(1, Ordering::Relaxed);
         while self.serving.load(Ordering::Acquire) != ticket {
             cpu::relax();
         }
         self.acquired(irq)
+        // @} ticket_lock
     }
     // @{ 10 try_lock
 

@@ -55,6 +55,7 @@ pub fn read_options(cmdline: &str) {
 /// Measures the timer against the PIT (on the boot CPU, once) and says what it found.
 pub fn calibrate(lapic: &Lapic) {
     SLICE_COUNT.call_once(|| {
+        // @exercise 10 timer_calibration: count the LAPIC timer, divided by 16, one-shot and masked, for CALIBRATION_US of the PIT; print and return the count per TIME_SLICE_US
         lapic.write(Reg::TimerDivide, DIVIDE_BY_16);
         // One-shot and masked: it counts, but raises nothing.
         lapic.write(Reg::LvtTimer, LVT_MASKED);
@@ -70,6 +71,7 @@ pub fn calibrate(lapic: &Lapic) {
             counted * 16 / CALIBRATION_US
         );
         per_slice as u32
+        // @} timer_calibration
     });
 }
 // @}

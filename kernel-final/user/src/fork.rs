@@ -159,6 +159,7 @@ pub fn fork() -> Result<EnvId, Error> {
 ///
 /// `child` must not have run yet, and `va` must be a page mapped in the caller with `entry`.
 unsafe fn duppage(child: EnvId, va: u64, entry: u64) -> Result<(), Error> {
+    // @exercise 9 duppage: share a read-only page as it is; map a writable or copy-on-write page copy-on-write in the child, then in the caller again
     if entry & (perm::W | perm::COW) == 0 {
         // SAFETY: the child has not run, so it relies on nothing at `va`; the page is
         // read-only in both, so sharing it cannot let one change what the other reads.
@@ -172,6 +173,7 @@ unsafe fn duppage(child: EnvId, va: u64, entry: u64) -> Result<(), Error> {
     // SAFETY: the caller keeps the same frame with the same contents, only read-only; its
     // next write to the page faults and gets a private copy (`cow_fault`).
     unsafe { sys_page_map(0, va, 0, va, cow) }
+    // @} duppage
 }
 // @} user_duppage
 

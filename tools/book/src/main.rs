@@ -14,8 +14,12 @@ use std::process::ExitCode;
 use chapters::Chapters;
 use mdbook_driver::MDBook;
 
-/// The table of contents: the introduction, then one page per chapter. The entries are
-/// mdBook's unnumbered kind, with our chapter numbers in the titles (mdBook would count from 1).
+/// The appendix after the chapters: page and title.
+const APPENDIX: (&str, &str) = ("instructors.md", "Appendix: teaching with the book");
+
+/// The table of contents: the introduction, then one page per chapter, then the appendix. The
+/// entries are mdBook's unnumbered kind, with our chapter numbers in the titles (mdBook would
+/// count from 1).
 fn summary(chapters: &Chapters) -> String {
     let mut out = String::from("# Summary\n\n[Introduction](introduction.md)\n");
     for chapter in chapters.iter() {
@@ -26,6 +30,7 @@ fn summary(chapters: &Chapters) -> String {
             chapter.page()
         );
     }
+    out += &format!("[{}]({})\n", APPENDIX.1, APPENDIX.0);
     out
 }
 

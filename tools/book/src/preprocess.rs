@@ -1,4 +1,5 @@
-//! The `{{#snippet NAME}}` preprocessor and the book's checks.
+//! The `{{#snippet NAME}}` preprocessor and the book's checks; a line `{{#exercises}}` becomes
+//! the table of the exercises that `kernel-final/` marks (for the instructors' appendix).
 //!
 //! A line `{{#snippet NAME}}` (or `{{#snippet NAME@N}}` for the snippet as of chapter N) becomes
 //! the rendered snippet. Chapter pages (`<slug>.md` of `chapters.toml`) get their title from
@@ -142,6 +143,10 @@ fn expand(
                 };
             }
         }
+        if fence.is_none() && trimmed == "{{#exercises}}" {
+            out += &exercises(tree, chapters);
+            continue;
+        }
         let directive = trimmed
             .strip_prefix("{{#snippet")
             .and_then(|rest| rest.strip_suffix("}}"))
@@ -165,6 +170,26 @@ fn expand(
             None => out.push_str(line),
         }
         out.push('\n');
+    }
+    out
+}
+
+/// The table that `{{#exercises}}` stands for: every exercise region of `kernel-final/`, by
+/// chapter, with its task text and the file the student completes.
+fn exercises(tree: &SourceTree, chapters: &Chapters) -> String {
+    let mut out = String::from(
+        "\n| chapter | exercise | the task (the `todo!` message) | file |\n| --- | --- | --- | --- |\n",
+    );
+    let mut defs: Vec<_> = tree.exercises().collect();
+    defs.sort_by_key(|d| d.open.chapter);
+    for def in defs {
+        let title = chapters
+            .get(def.open.chapter)
+            .map_or(String::new(), |c| format!("{}. {}", c.number, c.title));
+        out += &format!(
+            "| {title} | `{}` | {} | `{}` |\n",
+            def.open.name, def.open.task, def.path
+        );
     }
     out
 }

@@ -6,6 +6,8 @@
 //!   `chapters/chapter-NN/` ([`sync`]), its Rust files formatted by rustfmt ([`format`]);
 //! - the book's snippets as of a chapter ([`view::view`]): new, removed and context lines and a
 //!   location line;
+//! - each chapter's exercise form ([`exercise`]): its snapshot with the regions marked
+//!   `@exercise` replaced by `todo!`, for `cargo xtask exercise` and the exercise checks;
 //! - the book's coverage ([`coverage::coverage`]): the share of each chapter's change its page
 //!   shows.
 //!
@@ -14,6 +16,7 @@
 pub mod config;
 pub mod coverage;
 pub mod error;
+pub mod exercise;
 pub mod format;
 pub mod item;
 pub mod marker;

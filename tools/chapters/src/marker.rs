@@ -15,6 +15,10 @@
 //! @{ name          a named snippet; its lines keep the chapter of the enclosing block
 //! @{ 3 hidden      lines of chapter 3 that the book deliberately does not show
 //! @} [name]        ends the innermost block (the name, if given, must match)
+//! @exercise 7 name: task
+//!                  lines up to the matching @} are the student's to write in chapter 7's
+//!                  exercise, where they become `todo!("chapter 7, name: task")`; the lines keep
+//!                  the chapters of the enclosing block (see [`crate::exercise`])
 //! ```
 //!
 //! Assembly files that `global_asm!` includes are format templates, where a brace must be
@@ -52,6 +56,14 @@ impl Span {
         start: 0,
         end: None,
     };
+
+    /// Chapter `chapter` and every later one.
+    pub fn at(chapter: u32) -> Span {
+        Span {
+            start: chapter,
+            end: None,
+        }
+    }
 
     /// Parses `3` or `3..6` (the end must lie after the start).
     pub fn parse(text: &str) -> Option<Span> {
@@ -118,6 +130,9 @@ pub enum Marker {
     },
     Open(Open),
     Close(Option<String>),
+    /// `@exercise N name: task`: the lines up to the matching `@}` are the student's to write
+    /// in chapter N's exercise ([`crate::exercise`]).
+    Exercise(crate::exercise::ExerciseOpen),
 }
 
 /// What one line of the annotated source is.
@@ -266,7 +281,7 @@ fn one_line_marker(line: &str, syntax: Syntax) -> Result<Option<(&str, &str)>, S
 fn parse_one_line(spec: &str) -> Result<Open, String> {
     let words: Vec<&str> = spec.split_whitespace().collect();
     let keyword = words.first().copied().unwrap_or("");
-    if keyword.starts_with(['{', '}']) || keyword == "file" {
+    if keyword.starts_with(['{', '}']) || keyword == "file" || keyword == "exercise" {
         return Err(format!(
             "`@{spec}` must stand on a line of its own; a one-line marker ending a line is \
              `@N`, `@N..M`, then optionally a name and `hidden`"
@@ -502,13 +517,16 @@ fn parse_marker(text: &str) -> Result<Marker, String> {
             Ok(Marker::File { span, hidden })
         }
         "{" => parse_open(&rest).map(Marker::Open),
+        "exercise" => {
+            crate::exercise::parse_open(text["exercise".len()..].trim()).map(Marker::Exercise)
+        }
         "}" => match rest.as_slice() {
             [] => Ok(Marker::Close(None)),
             [name] => Ok(Marker::Close(Some(name.to_string()))),
             _ => Err("`@}` takes at most the block's name".to_string()),
         },
         other => Err(format!(
-            "unknown marker `@{other}` (markers are `@file`, `@{{` and `@}}`)"
+            "unknown marker `@{other}` (markers are `@file`, `@{{`, `@}}` and `@exercise`)"
         )),
     }
 }

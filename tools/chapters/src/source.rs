@@ -11,6 +11,7 @@
 
 use crate::config::Chapters;
 use crate::error::{Error, Result};
+use crate::exercise::{self, ExerciseDef, ExerciseOpen};
 use crate::marker::{self, Line, Marker, Open, Span, Syntax};
 
 /// One line of an annotated file, markers excluded.
@@ -56,6 +57,8 @@ pub struct TextFile {
     pub lines: Vec<SourceLine>,
     pub trailing_newline: bool,
     pub snippets: Vec<SnippetDef>,
+    /// The exercise regions (`@exercise N name: task` ... `@}`), in file order.
+    pub exercises: Vec<ExerciseDef>,
 }
 
 struct Block {
@@ -64,6 +67,8 @@ struct Block {
     hidden: bool,
     line: usize,
     first: usize,
+    /// For an exercise region: what its marker says.
+    exercise: Option<ExerciseOpen>,
 }
 
 /// The parser's state while it walks one file.
@@ -144,6 +149,25 @@ impl Parser<'_> {
             hidden: open.hidden,
             line: number,
             first: self.file.lines.len(),
+            exercise: None,
+        });
+        Ok(())
+    }
+
+    /// `@exercise N name: task`: a block that keeps the enclosing chapters.
+    fn exercise(&mut self, number: usize, open: ExerciseOpen) -> Result<()> {
+        let outer = self.stack.iter().find(|b| b.exercise.is_some());
+        exercise::check_open(self.path, &open, self.span(), outer.map(|b| b.line))
+            .map_err(|m| self.err(number, m))?;
+        self.check(number, Span::at(open.chapter))?;
+        self.any_block = true;
+        self.stack.push(Block {
+            span: self.span(),
+            name: None,
+            hidden: false,
+            line: number,
+            first: self.file.lines.len(),
+            exercise: Some(open),
         });
         Ok(())
     }
@@ -152,15 +176,19 @@ impl Parser<'_> {
         let Some(block) = self.stack.pop() else {
             return Err(self.err(number, "`@}` without an open `@{` block"));
         };
-        if name.is_some() && name != block.name {
+        let own_name = block
+            .exercise
+            .as_ref()
+            .map(|e| e.name.clone())
+            .or(block.name.clone());
+        if name.is_some() && name != own_name {
             return Err(self.err(
                 number,
                 format!(
                     "`@}} {}` closes the block opened on line {} ({})",
                     name.unwrap_or_default(),
                     block.line,
-                    block
-                        .name
+                    own_name
                         .as_deref()
                         .map_or("unnamed".into(), |n| format!("`{n}`")),
                 ),
@@ -169,7 +197,17 @@ impl Parser<'_> {
         if block.first == self.file.lines.len() {
             return Err(self.err(block.line, "empty block"));
         }
-        if let Some(name) = block.name {
+        if let Some(open) = block.exercise {
+            let def = ExerciseDef {
+                open,
+                path: self.path.to_string(),
+                marker_line: block.line,
+                first: block.first,
+                last: self.file.lines.len() - 1,
+            };
+            exercise::check_region(&def, &self.file.lines).map_err(|m| self.err(block.line, m))?;
+            self.file.exercises.push(def);
+        } else if let Some(name) = block.name {
             self.file.snippets.push(SnippetDef {
                 name,
                 path: self.path.to_string(),
@@ -242,6 +280,7 @@ pub fn parse(path: &str, text: &str, chapters: &Chapters) -> Result<TextFile> {
             lines: Vec::new(),
             trailing_newline,
             snippets: Vec::new(),
+            exercises: Vec::new(),
         },
         file_marker: None,
         file_hidden: false,
@@ -264,6 +303,7 @@ pub fn parse(path: &str, text: &str, chapters: &Chapters) -> Result<TextFile> {
             }
             Line::Marker(Marker::Open(open)) => parser.open(number, open)?,
             Line::Marker(Marker::Close(name)) => parser.close(number, name)?,
+            Line::Marker(Marker::Exercise(open)) => parser.exercise(number, open)?,
             // `code // @3` is `@{ 3`, the code, `@}`.
             Line::OneLine { open, code, line } => {
                 parser.open(number, open)?;
@@ -307,6 +347,7 @@ pub fn verbatim(path: &str, text: &str) -> TextFile {
             .collect(),
         trailing_newline,
         snippets: Vec::new(),
+        exercises: Vec::new(),
     }
 }
 

@@ -19,13 +19,20 @@ use crate::tree::{SourceFile, SourceTree};
 /// Relative path to contents.
 pub type Files = BTreeMap<String, Vec<u8>>;
 
-/// Every chapter directory's name (`chapter-00`) and files, Rust files formatted.
-pub fn generate(repo: &Path) -> Result<BTreeMap<String, Files>> {
+/// What every generated tree comes from, read from the repository at `repo`: the chapter list,
+/// the parsed `kernel-final/`, and the text of `rust-toolchain.toml` (which each tree gets).
+pub fn sources(repo: &Path) -> Result<(Chapters, SourceTree, Vec<u8>)> {
     let chapters = Chapters::load(&repo.join("chapters.toml"))?;
     let tree = SourceTree::load(&repo.join("kernel-final"), &chapters)
         .map_err(|e| e.under("kernel-final"))?;
     let toolchain_path = repo.join("rust-toolchain.toml");
     let toolchain = std::fs::read(&toolchain_path).map_err(|e| Error::io(&toolchain_path, e))?;
+    Ok((chapters, tree, toolchain))
+}
+
+/// Every chapter directory's name (`chapter-00`) and files, Rust files formatted.
+pub fn generate(repo: &Path) -> Result<BTreeMap<String, Files>> {
+    let (chapters, tree, toolchain) = sources(repo)?;
     let mut out = BTreeMap::new();
     for chapter in chapters.iter() {
         let mut files = tree.snapshot(chapter.number);

@@ -5,6 +5,7 @@
 
 mod bench;
 mod diff;
+mod exercise;
 mod grade;
 mod run;
 mod test;
@@ -38,15 +39,21 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "test",
-        usage: "[chapter-NN|final] [FILTER]",
+        usage: "[chapter-NN|final|exercise-NN|exercises] [FILTER]",
         about: "format, clippy, unit and QEMU tests of every chapter (or one); FILTER picks tests",
         main: test::main,
     },
     Command {
         name: "grade",
-        usage: "chapter-NN --tree DIR",
+        usage: "chapter-NN --tree DIR [--json FILE]",
         about: "grade a student's copy of a chapter with that chapter's QEMU tests",
         main: grade::main,
+    },
+    Command {
+        name: "exercise",
+        usage: "chapter-NN --out DIR",
+        about: "write a chapter's exercise tree (its exercises' code replaced by todo!) to DIR",
+        main: exercise::main,
     },
     Command {
         name: "diff",

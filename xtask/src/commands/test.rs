@@ -1,6 +1,9 @@
 //! `cargo xtask test [CHAPTER] [FILTER]`: the whole test suite: the tooling workspace's checks,
 //! and for each tree (every generated chapter, or the one named) its static checks, its host unit
-//! tests and its QEMU tests. Every check and every QEMU run counts as one test; the last line
+//! tests and its QEMU tests; then each chapter's exercise tree ([`crate::exercises`]: clippy,
+//! and the chapter's tests, which must fail there, and a test of each earlier chapter, which
+//! must pass). `exercise-NN` as the chapter tests that exercise tree alone, `exercises` all of
+//! them. Every check and every QEMU run counts as one test; the last line
 //! printed is `N passed, M failed`. How the work is spread over the machine is [`crate::suite`]'s.
 
 use std::process::ExitCode;
@@ -9,6 +12,8 @@ use std::time::{Duration, Instant};
 use crate::args::Args;
 use crate::cargo;
 use crate::checks::{self, Check};
+use crate::error::user_error;
+use crate::exercises;
 use crate::plan;
 use crate::qemu;
 use crate::repo::Repo;
@@ -74,7 +79,9 @@ pub fn main(repo: &Repo, args: Args) -> anyhow::Result<ExitCode> {
     let mut positionals = args.positionals(2)?.into_iter();
     let first = positionals.next();
     let (chapter, filter) = match first {
-        Some(first) if tree::looks_like_chapter(&first) => (Some(first), positionals.next()),
+        Some(first) if tree::looks_like_chapter(&first) || first.starts_with("exercise") => {
+            (Some(first), positionals.next())
+        }
         Some(first) => match positionals.next() {
             // Two arguments: the first must be a chapter, and `resolve` says why it is not.
             Some(second) => (Some(first), Some(second)),
@@ -85,32 +92,56 @@ pub fn main(repo: &Repo, args: Args) -> anyhow::Result<ExitCode> {
     let filter = filter.as_deref();
 
     let chapters = repo.chapters()?;
-    let trees = match &chapter {
-        Some(arg) => vec![tree::resolve(repo, &chapters, arg)?],
-        None => tree::chapter_trees(repo, &chapters),
+    // `exercise-07` tests chapter 7's exercise tree alone; `chapter-07` the chapter and its
+    // exercise tree; no argument every chapter and every exercise tree.
+    let exercise_only = match chapter.as_deref() {
+        Some("exercises") => Some(None),
+        Some(arg) => arg
+            .strip_prefix("exercise-")
+            .map(|n| {
+                n.parse::<u32>()
+                    .map(Some)
+                    .map_err(|_| user_error(format!("'{arg}': expected exercise-NN")))
+            })
+            .transpose()?,
+        None => None,
+    };
+    let trees = match (&chapter, exercise_only) {
+        (_, Some(_)) => Vec::new(),
+        (Some(arg), None) => vec![tree::resolve(repo, &chapters, arg)?],
+        (None, None) => tree::chapter_trees(repo, &chapters),
     };
     let specs = spec::load(&repo.qemu_tests(), "tests/qemu")?;
     for warning in plan::orphan_warnings(&specs, &chapters) {
         eprintln!("{warning}");
     }
+    toolchain::ensure(repo)?;
+    let exercise_trees = match (&chapter, exercise_only) {
+        (_, Some(n)) => exercises::refresh(repo, &chapters, n)?,
+        (Some(_), None) => match trees.first().and_then(|t| t.chapter) {
+            Some(n) => exercises::refresh(repo, &chapters, Some(n))?,
+            None => Vec::new(),
+        },
+        (None, None) => exercises::refresh(repo, &chapters, None)?,
+    };
     let any_runs = trees
         .iter()
-        .any(|t| !plan::select(&specs, t.chapter, filter).is_empty());
+        .any(|t| !plan::select(&specs, t.chapter, filter).is_empty())
+        || !exercise_trees.is_empty();
     let qemu = if any_runs { Some(qemu::find()?) } else { None };
-    toolchain::ensure(repo)?;
-    if trees.is_empty() {
+    if trees.is_empty() && exercise_trees.is_empty() {
         eprintln!(
             "note: no chapter has been generated yet (`cargo xtask split`); testing the tooling only"
         );
     }
 
-    let host = if trees.is_empty() {
+    let host = if trees.is_empty() && exercise_trees.is_empty() {
         String::new()
     } else {
         cargo::host_triple()?
     };
     let stage = Stage::new(repo);
-    let trees = trees
+    let mut trees = trees
         .into_iter()
         .map(|tree| {
             let packages = crate::stage::workspace_packages(&tree.dir)?;
@@ -120,7 +151,16 @@ pub fn main(repo: &Repo, args: Args) -> anyhow::Result<ExitCode> {
                 tree,
             })
         })
-        .collect::<anyhow::Result<_>>()?;
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    for tree in exercise_trees {
+        let packages = crate::stage::workspace_packages(&tree.dir)?;
+        let number = tree.chapter.unwrap_or_default();
+        trees.push(TreeWork {
+            checks: filtered(checks::exercise_checks(&tree, &stage, &packages), filter),
+            runs: plan::exercise_runs(&specs, number, filter),
+            tree,
+        });
+    }
     let suite = Suite {
         repo,
         stage,

@@ -10,8 +10,18 @@ use super::{ExpectedExit, Pattern, TestSpec};
 use crate::cmdline;
 
 /// The keys a `[[test]]` table may have.
-const KEYS: [&str; 9] = [
-    "name", "prog", "since", "cpus", "repeat", "timeout", "exit", "expect", "forbid",
+const KEYS: [&str; 11] = [
+    "name",
+    "prog",
+    "since",
+    "cpus",
+    "repeat",
+    "timeout",
+    "exit",
+    "expect",
+    "forbid",
+    "may_fail_in",
+    "needs_exercise",
 ];
 
 /// Seconds a test may run when its spec gives no `timeout`.
@@ -46,6 +56,17 @@ pub fn parse_test(file: &str, test: &Table, problems: &mut Vec<String>) -> Optio
     let exit = test
         .get("exit")
         .map_or(Some(ExpectedExit::Clean), |v| exit(v, problems));
+    let may_fail_in = test
+        .get("may_fail_in")
+        .map_or(Some(Vec::new()), |v| may_fail_in(v, problems));
+    let needs_exercise = match test.get("needs_exercise") {
+        None => Some(true),
+        Some(Value::Boolean(b)) => Some(*b),
+        Some(_) => {
+            problems.push("`needs_exercise` must be true or false".into());
+            None
+        }
+    };
     let expect = patterns(test, "expect", true, problems);
     let forbid = patterns(test, "forbid", false, problems);
     if !problems.is_empty() {
@@ -62,7 +83,31 @@ pub fn parse_test(file: &str, test: &Table, problems: &mut Vec<String>) -> Optio
         exit: exit?,
         expect: expect?,
         forbid: forbid?,
+        may_fail_in: may_fail_in?,
+        needs_exercise: needs_exercise?,
     })
+}
+
+/// `may_fail_in = [5]`: the chapters whose exercise tree may fail this earlier test.
+fn may_fail_in(value: &Value, problems: &mut Vec<String>) -> Option<Vec<u32>> {
+    let list: Option<Vec<u32>> = match value {
+        Value::Array(items) => items
+            .iter()
+            .map(|item| match item {
+                Value::Integer(n) => u32::try_from(*n).ok(),
+                _ => None,
+            })
+            .collect(),
+        _ => None,
+    };
+    if list.is_none() {
+        problems.push(
+            "`may_fail_in` must be a list of chapters whose exercise tree may fail the test, \
+             like [5]"
+                .into(),
+        );
+    }
+    list
 }
 
 fn required<'a>(test: &'a Table, key: &str, problems: &mut Vec<String>) -> Option<&'a Value> {
@@ -256,6 +301,14 @@ mod tests {
         has("name = 'a b'\nprog = 'p'\nsince = 0", "`name` must be");
         has("name = 'a'\nprog = '  '\nsince = 0", "`prog` must be");
         has("name = 'a'\nprog = 'p'\nsince = -1", "`since` must be");
+        has(
+            "name = 'a'\nprog = 'p'\nsince = 0\nmay_fail_in = 5",
+            "`may_fail_in` must be",
+        );
+        has(
+            "name = 'a'\nprog = 'p'\nsince = 0\nneeds_exercise = 1",
+            "`needs_exercise` must",
+        );
         has(&format!("{BASE}cpus = []"), "`cpus` must be");
         has(&format!("{BASE}cpus = [1, 1]"), "`cpus` must be");
         has(&format!("{BASE}cpus = [0]"), "`cpus` must be");

@@ -57,6 +57,12 @@ pub struct TestSpec {
     pub expect: Vec<Pattern>,
     /// None may match anywhere in any output line.
     pub forbid: Vec<Pattern>,
+    /// The chapters whose exercise tree (the chapter with its exercises' code missing) may fail
+    /// this test, which belongs to an earlier chapter: the exercise check does not run it there.
+    pub may_fail_in: Vec<u32>,
+    /// Whether the test needs its chapter's exercise code (the default): in the chapter's
+    /// exercise tree it must fail. `needs_exercise = false`: it must pass there too.
+    pub needs_exercise: bool,
 }
 
 /// Reads every `*.toml` in `dir` (in file-name order); `label` is how messages name `dir`.

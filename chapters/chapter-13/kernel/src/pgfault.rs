@@ -57,6 +57,20 @@ pub fn user_page_fault(envs: &mut EnvTable, cur: usize, frame: &TrapFrame, va: u
     }
 }
 
+/// Where a user trap frame of `size` bytes goes for an environment whose stack pointer was
+/// `rsp`: the frame's address on the exception stack.
+fn frame_address(rsp: u64, size: u64) -> Result<u64, BadAddress> {
+    let on_exception_stack = (UXSTACKTOP - PGSIZE..UXSTACKTOP).contains(&rsp);
+    let top = if on_exception_stack {
+        // Below the handler's red zone, and a slot for the upcall's return address.
+        rsp.checked_sub(RED_ZONE + 8).ok_or(BadAddress(rsp))?
+    } else {
+        UXSTACKTOP
+    };
+    // The upcall calls the handler with the frame as its stack: keep it 16-byte aligned.
+    Ok((top.checked_sub(size).ok_or(BadAddress(top))?) & !15)
+}
+
 /// Pushes the user trap frame and points the environment at its upcall.
 fn deliver(
     envs: &mut EnvTable,
@@ -66,19 +80,8 @@ fn deliver(
     upcall: u64,
     root: crate::addr::PhysAddr,
 ) -> Result<(), BadAddress> {
-    let on_exception_stack = (UXSTACKTOP - PGSIZE..UXSTACKTOP).contains(&frame.rsp);
-    let top = if on_exception_stack {
-        // Below the handler's red zone, and a slot for the upcall's return address.
-        frame
-            .rsp
-            .checked_sub(RED_ZONE + 8)
-            .ok_or(BadAddress(frame.rsp))?
-    } else {
-        UXSTACKTOP
-    };
     let size = size_of::<UTrapframe>() as u64;
-    // The upcall calls the handler with the frame as its stack: keep it 16-byte aligned.
-    let at = (top.checked_sub(size).ok_or(BadAddress(top))?) & !15;
+    let at = frame_address(frame.rsp, size)?;
     let utf = UTrapframe {
         fault_va: va,
         err: frame.err,
