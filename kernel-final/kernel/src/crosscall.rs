@@ -85,6 +85,7 @@ pub fn read_options(cmdline: &str) {
 /// Puts a call into CPU `cpu`'s mailbox, waiting (and answering calls) while the box is full.
 /// The caller then sends the IPI that tells `cpu` to look.
 fn post(cpu: usize, call: Call) {
+    // @exercise 12 crosscall_post: claim the mailbox (EMPTY to FILLING, with wait_step while it is taken), write the call into it, then publish it with FULL
     let mailbox = &MAILBOXES[cpu];
     let deadline = tsc::deadline_ms(TIMEOUT_MS);
     while mailbox
@@ -98,6 +99,7 @@ fn post(cpu: usize, call: Call) {
     // stores FULL.
     unsafe { *mailbox.call.get() = Some(call) };
     mailbox.state.store(FULL, Ordering::Release);
+    // @} crosscall_post
 }
 
 /// Runs `func(arg)` on CPU `cpu` (not this one) and returns at once, without waiting for it.

@@ -81,6 +81,7 @@ pub fn shootdown(envs: &EnvTable, space: SpaceId, pages: &[VirtAddr]) {
         SKIPPED.fetch_add(1, Ordering::Relaxed);
         return;
     }
+    // @exercise 13 shootdown: count it, then have every CPU in targets flush the pages (one by one, or all at once as flush_kind says) in one synchronous cross-call
     let n = targets.iter().count() as u64;
     SHOOTDOWNS.fetch_add(1, Ordering::Relaxed);
     TARGETS.fetch_add(n, Ordering::Relaxed);
@@ -96,6 +97,7 @@ pub fn shootdown(envs: &EnvTable, space: SpaceId, pages: &[VirtAddr]) {
             crosscall::call(targets, flush_all, 0);
         }
     }
+    // @} shootdown
 }
 
 /// On a target: `invlpg` each page of the request at `request`.
