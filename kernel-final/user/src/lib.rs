@@ -27,9 +27,11 @@ pub mod dumbfork; // @7 hidden
 // @{ 9 hidden
 pub mod fork;
 pub mod forkbench;
+pub mod fuzzargs; // @11 hidden
 pub mod ipc; // @11 hidden
 // @}
 pub mod libmain;
+pub mod options; // @11 hidden
 pub mod panic;
 pub mod pgfault; // @8 hidden
 pub mod syscall;

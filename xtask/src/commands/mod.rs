@@ -5,6 +5,7 @@
 
 mod bench;
 mod diff;
+mod fuzz;
 mod grade;
 mod run;
 mod test;
@@ -53,6 +54,12 @@ pub const COMMANDS: &[Command] = &[
         usage: "chapter-NN chapter-MM",
         about: "show what changes from one chapter's snapshot to another's",
         main: diff::main,
+    },
+    Command {
+        name: "fuzz",
+        usage: "[chapter-NN|final] [--calls N] [--seed S] [--cpus N] [--workers W]",
+        about: "a long run of the system-call fuzzer (chapter 11); fails on a kernel panic, a hang or a lost page",
+        main: fuzz::main,
     },
     Command {
         name: "bench",
