@@ -64,7 +64,7 @@ pub const COMMANDS: &[Command] = &[
     Command {
         name: "bench",
         usage: "[chapter-NN|final]",
-        about: "benchmarks: warm boot; under -icount: dumbfork vs copy-on-write fork, a timer interrupt, an IPC round trip",
+        about: "benchmarks: warm boot; under -icount: a null system call, a yield, a page-fault upcall, dumbfork vs copy-on-write fork and its scaling, a timer interrupt, an IPC round trip",
         main: bench::main,
     },
     // The single source of truth (tools/chapters, tools/book).

@@ -4,13 +4,17 @@
 //! - **boot** ([`boot`]): a warm `run` of chapter 0's default program, from the command to the
 //!   first line the user program prints (the build is warm, so this is cargo's check plus the
 //!   boot).
+//! - **syscall**, **yield**, **upcall** ([`micro`], chapters 0, 6 and 8): a null system call,
+//!   a switch by `sys_yield`, a page fault through the user's handler.
 //! - **fork** ([`fork`], chapter 9): the same work forked with eager copying and with
 //!   copy-on-write, on 1 and 4 CPUs.
+//! - **forkscale** ([`forkscale`], chapter 9): a fork's pages copied and ticks against the
+//!   heap's size and the pages the child writes, eager copying against copy-on-write.
 //! - **slice** ([`slice`], chapter 10): what a timer interrupt costs, with and without a switch
 //!   to another environment, on 1 CPU.
 //! - **ipc** ([`ipc`], chapter 11): an IPC round trip between two environments, on 1 and 2 CPUs.
 //!
-//! The last three run the tree named on the command line (the final kernel by default) under
+//! All but the first run the tree named on the command line (the final kernel by default) under
 //! QEMU's deterministic instruction counting (`-icount shift=0,sleep=off`) and count TSC ticks,
 //! so the figures measure work, whatever else the machine is doing: the same tree gives the same
 //! numbers every time. A figure whose programs the tree does not have yet is skipped. The host's
@@ -18,7 +22,9 @@
 
 mod boot;
 mod fork;
+mod forkscale;
 mod ipc;
+mod micro;
 mod slice;
 
 use std::path::PathBuf;
@@ -51,11 +57,31 @@ struct Figure {
     print: fn(&Bench) -> anyhow::Result<()>,
 }
 
-const FIGURES: [Figure; 3] = [
+const FIGURES: [Figure; 7] = [
+    Figure {
+        programs: &[micro::SYSCALL],
+        since: 0,
+        print: micro::print_syscall,
+    },
+    Figure {
+        programs: &[micro::YIELD],
+        since: 6,
+        print: micro::print_yield,
+    },
+    Figure {
+        programs: &[micro::UPCALL],
+        since: 8,
+        print: micro::print_upcall,
+    },
     Figure {
         programs: &fork::PROGRAMS,
         since: 9,
         print: fork::print,
+    },
+    Figure {
+        programs: &forkscale::PROGRAMS,
+        since: 9,
+        print: forkscale::print,
     },
     Figure {
         programs: &[slice::PROGRAM],
