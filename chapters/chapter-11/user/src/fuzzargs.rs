@@ -1,10 +1,13 @@
 //! The arguments of the `fuzz` program's system calls: a seeded generator, and the ids,
-//! addresses and permission bits it draws, random and at the boundaries the kernel checks.
+//! addresses and permission bits it draws, random and at the boundaries the kernel checks;
+//! and the raw call that takes any number.
 //!
 //! The rule that keeps a fuzzing environment alive is here: in the environment itself
 //! ([`Args::target_and_page`] and [`Args::source`] with id 0 or its own), only pages of
 //! [`SCRATCH`], which holds none of its memory, or addresses every call must refuse; anything
 //! anywhere in every other environment.
+
+use core::arch::asm;
 
 use abi::EnvId;
 use abi::layout::{ULIM, USTACKTOP, UTEXT, UTOP, UVPT, UXSTACKTOP};
@@ -179,4 +182,32 @@ impl Args {
             _ => self.rng.word() & 0xfff,
         }
     }
+}
+
+/// System call `num` with arguments `a`, whatever the number: `user::syscall::syscall` takes
+/// only the numbers the kernel knows.
+///
+/// # Safety
+///
+/// As for `user::syscall::syscall`: the call must not take away or change memory that Rust
+/// code relies on.
+pub unsafe fn raw_call(num: u64, a: [u64; 5]) -> i64 {
+    let result: i64;
+    // SAFETY: `int $0x30` enters the kernel, which restores every register but `rax` (all
+    // the argument registers are declared clobbered all the same); the call itself is the
+    // caller's to vouch for (see # Safety).
+    unsafe {
+        asm!(
+            "int ${vector}",
+            vector = const abi::SYSCALL_VECTOR,
+            inlateout("rax") num => result,
+            inlateout("rdi") a[0] => _,
+            inlateout("rsi") a[1] => _,
+            inlateout("rdx") a[2] => _,
+            inlateout("rcx") a[3] => _,
+            inlateout("r8") a[4] => _,
+            options(att_syntax),
+        );
+    }
+    result
 }

@@ -18,13 +18,12 @@
 #![no_std]
 #![no_main]
 
-use core::arch::asm;
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use abi::layout::{ULIM, USTACKTOP, UTEXT, UTOP};
-use abi::{EnvId, Error, PGSIZE, Syscall, perm};
+use abi::{EnvId, Error, NENV, PGSIZE, Syscall, perm};
 use user::fork::fork;
-use user::fuzzargs::{Args, MAX_CHILDREN, Rng, SCRATCH};
+use user::fuzzargs::{Args, MAX_CHILDREN, Rng, SCRATCH, raw_call};
 use user::ipc::{Message, ipc_recv, ipc_send};
 use user::println;
 use user::syscall::sys_getenvid;
@@ -81,6 +80,8 @@ struct Worker {
     /// Results: index 0 counts successes, index `e` error number `e`, the last any other.
     results: [u64; 8],
     forks: u64,
+    /// The calls of [`Worker::fill_the_table`], which count apart from the worker's share.
+    filling: u64,
 }
 
 impl Worker {
@@ -95,13 +96,23 @@ impl Worker {
             },
             results: [0; 8],
             forks: 0,
+            filling: 0,
         }
     }
 
     /// Makes `calls` calls (a few more if a storm ends the last step), destroys its children,
     /// reports and returns (the worker exits).
     fn run(mut self, calls: u64) {
-        while self.results.iter().sum::<u64>() < calls {
+        // Once in each run, at a random moment, the environment table fills up.
+        let fill_at = self.args.rng.below(calls.max(1));
+        loop {
+            let made = self.results.iter().sum::<u64>() - self.filling;
+            if made >= calls {
+                break;
+            }
+            if made >= fill_at && self.filling == 0 {
+                self.fill_the_table();
+            }
             self.one_call();
         }
         for slot in 0..MAX_CHILDREN {
@@ -239,34 +250,6 @@ fn stop_if_sacrificed() {
     }
 }
 
-/// System call `num` with arguments `a`, whatever the number: `user::syscall::syscall` takes
-/// only the numbers the kernel knows.
-///
-/// # Safety
-///
-/// As for `user::syscall::syscall`: the call must not take away or change memory that Rust
-/// code relies on.
-unsafe fn raw_call(num: u64, a: [u64; 5]) -> i64 {
-    let result: i64;
-    // SAFETY: `int $0x30` enters the kernel, which restores every register but `rax` (all
-    // the argument registers are declared clobbered all the same); the call itself is the
-    // caller's to vouch for (see # Safety).
-    unsafe {
-        asm!(
-            "int ${vector}",
-            vector = const abi::SYSCALL_VECTOR,
-            inlateout("rax") num => result,
-            inlateout("rdi") a[0] => _,
-            inlateout("rsi") a[1] => _,
-            inlateout("rdx") a[2] => _,
-            inlateout("rcx") a[3] => _,
-            inlateout("r8") a[4] => _,
-            options(att_syntax),
-        );
-    }
-    result
-}
-
 impl Worker {
     /// An exofork: a child with no memory, kept in a random slot (replacing the child there).
     fn exofork(&mut self) {
@@ -296,6 +279,35 @@ impl Worker {
                 self.destroy_child(slot);
             }
         }
+    }
+
+    /// Exoforks until the kernel has no environment slot left (other workers' calls then meet
+    /// a full table too), then destroys every child it made so.
+    fn fill_the_table(&mut self) {
+        static FILLED: [AtomicU32; NENV] = [const { AtomicU32::new(0) }; NENV];
+        let before = self.results.iter().sum::<u64>();
+        let mut made = 0;
+        while made < NENV {
+            match user::syscall::sys_exofork(|_| Ok(())) {
+                // Never runs: it is destroyed below, not runnable.
+                Ok(0) => user::exit(),
+                Ok(child) => {
+                    FILLED[made].store(child, Ordering::Relaxed);
+                    made += 1;
+                    self.count(0);
+                }
+                Err(e) => {
+                    self.count(-(e as i64));
+                    break;
+                }
+            }
+        }
+        for child in &FILLED[..made] {
+            let child = child.load(Ordering::Relaxed);
+            let r = self.call(Syscall::EnvDestroy as u64, [u64::from(child), 0, 0, 0, 0]);
+            self.count(r);
+        }
+        self.filling = self.results.iter().sum::<u64>() - before;
     }
 
     fn destroy_child(&mut self, slot: usize) {
