@@ -5,7 +5,8 @@
 //!
 //! Options (`user::options`): `fuzz.calls=N` (default 2000), `fuzz.seed=S` (default 1),
 //! `fuzz.workers=W` (default 4). The first environment forks W workers, each with its own
-//! seed drawn from S, and waits for each to report; each worker makes its share of the N calls.
+//! seed drawn from S, and waits for each to report; each worker makes its share of the N calls,
+//! and once, at a random moment, fills the environment table (those calls count apart).
 //!
 //! A worker must survive its own calls, or the run would stop early. So it aims the calls that
 //! can break an environment (destroy, not runnable, a bad upcall, any page at any address) only
@@ -63,7 +64,6 @@ fn umain() {
         let m = ipc_recv().unwrap_or_else(|e| panic!("fuzz: ipc_recv: {e}"));
         let worker = ids.iter_mut().find(|id| **id == m.from);
         if let (Some(id), true) = (worker, m.value >> 32 == DONE) {
-            // A worker reports once.
             *id = 0;
             done += 1;
             total += m.value & u64::from(u32::MAX);
