@@ -1,10 +1,11 @@
-//! `cargo xtask fuzz [chapter-NN|final] [--calls N] [--seed S] [--cpus N] [--workers W]`: a
-//! long run of the `fuzz` user program (chapter 11), which makes seeded random system calls from
+//! `cargo xtask fuzz [chapter-NN|final] [--calls N] [--seed S] [--cpus N] [--workers W]
+//! [-- QEMU-ARGS]`: a long run of the `fuzz` user program (chapter 11), which makes seeded random system calls from
 //! several environments at once. The run passes when the kernel ends cleanly, the program
 //! reports its calls and every page is free again; a kernel panic, a hang (no output for
 //! [`SILENCE`]), a leak or a missing report fails it. The whole console output goes to
 //! `target/fuzz-logs/<tree>-seed-<S>.log`; the terminal gets the program's and the kernel's
-//! summary lines, the seed (which reproduces the calls) and the wall time.
+//! summary lines, the seed (which reproduces the calls) and the wall time. QEMU's arguments
+//! after `--` come after ours: `-- -m 5M` gives the kernel 5 MB, and the calls run out of memory.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
@@ -51,7 +52,7 @@ pub fn main(repo: &Repo, mut args: Args) -> anyhow::Result<ExitCode> {
         None => 4,
     };
     let workers = number(&mut args, "workers")?.unwrap_or(4);
-    args.no_passthrough()?;
+    let extra = args.passthrough().to_vec();
     let positionals = args.positionals(1)?;
     let chapters = repo.chapters()?;
     let tree = tree::resolve(repo, &chapters, positionals.first().map_or("final", |s| s))?;
@@ -83,7 +84,7 @@ pub fn main(repo: &Repo, mut args: Args) -> anyhow::Result<ExitCode> {
         cpus,
         threads: qemu::threads_for(cpus, qemu::host_cores()),
         gdb: false,
-        extra: &[],
+        extra: &extra,
     };
     let logs = repo.root.join("target").join("fuzz-logs");
     std::fs::create_dir_all(&logs).with_context(|| format!("cannot create {}", logs.display()))?;
@@ -94,9 +95,13 @@ pub fn main(repo: &Repo, mut args: Args) -> anyhow::Result<ExitCode> {
     let start = Instant::now();
     let verdict = boot_and_watch(&qemu, &boot, &log)?;
     let wall = start.elapsed();
+    let qemu_args = match extra.is_empty() {
+        true => String::new(),
+        false => format!(" -- {}", extra.join(" ")),
+    };
     eprintln!(
         "wall time {:.1} s; seed {seed} reproduces the calls: cargo xtask fuzz {} --calls {calls} \
-         --seed {seed} --cpus {cpus} --workers {workers}",
+         --seed {seed} --cpus {cpus} --workers {workers}{qemu_args}",
         wall.as_secs_f64(),
         tree.name
     );

@@ -57,7 +57,7 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "fuzz",
-        usage: "[chapter-NN|final] [--calls N] [--seed S] [--cpus N] [--workers W]",
+        usage: "[chapter-NN|final] [--calls N] [--seed S] [--cpus N] [--workers W] [-- QEMU-ARGS]",
         about: "a long run of the system-call fuzzer (chapter 11); fails on a kernel panic, a hang or a lost page",
         main: fuzz::main,
     },

@@ -13,9 +13,10 @@
 //! at its exoforked children, dead ones, other workers, its parent and made-up ids; on itself
 //! it maps and unmaps only pages of [`SCRATCH`], which holds none of its memory, and passes
 //! other addresses only where the kernel must refuse them. Fully random calls run in
-//! *sacrificial* children (a `fork`), which may well kill themselves. The worker destroys every
+//! *sacrificial* children (a `dumbfork`), which may well kill themselves. The worker destroys every
 //! child it made before it reports, so that at the end nothing is left and every page must be
-//! free again.
+//! free again. Every fork is a `dumbfork`, so a worker never takes a copy-on-write fault, which
+//! would kill it when memory runs out: a run with little memory fails only if the kernel does.
 #![no_std]
 #![no_main]
 
@@ -23,7 +24,7 @@ use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use abi::layout::{ULIM, USTACKTOP, UTEXT, UTOP};
 use abi::{EnvId, Error, NENV, PGSIZE, Syscall, perm};
-use user::fork::fork;
+use user::dumbfork::dumbfork;
 use user::fuzzargs::{Args, MAX_CHILDREN, Rng, SCRATCH, raw_call};
 use user::ipc::{Message, ipc_recv, ipc_send};
 use user::println;
@@ -53,7 +54,7 @@ fn umain() {
     for (w, id) in ids.iter_mut().enumerate().take(workers as usize) {
         let worker_seed = rng.word();
         let share = calls / workers + u64::from((w as u64) < calls % workers);
-        *id = match fork() {
+        *id = match dumbfork() {
             Ok(0) => return Worker::new(worker_seed, first).run(share),
             Ok(child) => child,
             Err(e) => panic!("fuzz: fork: {e}"),
@@ -118,20 +119,14 @@ impl Worker {
         for slot in 0..MAX_CHILDREN {
             self.destroy_child(slot);
         }
-        let r = &self.results;
-        let calls = r.iter().sum::<u64>();
+        let calls = self.results.iter().sum::<u64>();
         stop_if_sacrificed();
+        let [ok, unknown, env, inval, mem, slots, recv, other] = self.results;
         println!(
-            "fuzz: worker {:08x}: {calls} calls: {} ok, {} bad env, {} inval, {} no mem, {} no \
-             free env, {} not receiving, {} other; {} forks",
+            "fuzz: worker {:08x}: {calls} calls: {ok} ok, {env} bad env, {inval} inval, {mem} no \
+             mem, {slots} no free env, {recv} not receiving, {} other; {} forks",
             self.args.me,
-            r[0],
-            r[2],
-            r[3],
-            r[4],
-            r[5],
-            r[6],
-            r[1] + r[7],
+            unknown + other,
             self.forks
         );
         if let Err(e) = ipc_send(self.args.parent, DONE << 32 | calls) {
@@ -324,7 +319,7 @@ impl Worker {
     fn exchange(&mut self) {
         let messages = 1 + self.args.rng.below(3);
         let with_page = self.args.rng.below(2) == 0;
-        let helper = match fork() {
+        let helper = match dumbfork() {
             Ok(0) => {
                 for i in 0..messages {
                     if let Err(e) = self.help(i, with_page) {
@@ -350,20 +345,23 @@ impl Worker {
 
     /// The helper's message `i` to the worker, with a fresh page of its `SCRATCH` or without.
     fn help(&self, i: u64, with_page: bool) -> Result<(), Error> {
-        if !with_page {
-            return ipc_send(self.args.me, i);
-        }
         let page = SCRATCH + PGSIZE * i;
         let perm = perm::P | perm::U;
         // SAFETY: `SCRATCH` holds none of the helper's memory.
-        unsafe { user::syscall::sys_page_alloc(0, page, perm)? };
-        // SAFETY: the page is the read-only scratch page just mapped.
-        unsafe { user::ipc::ipc_send_page(self.args.me, i, page, perm) }
+        if with_page && unsafe { user::syscall::sys_page_alloc(0, page, perm) }.is_ok() {
+            // SAFETY: the page is the read-only scratch page just mapped.
+            match unsafe { user::ipc::ipc_send_page(self.args.me, i, page, perm) } {
+                Err(Error::NoMem) => {}
+                sent => return sent,
+            }
+        }
+        // Out of memory, the message goes without its page: the worker waits for all of them.
+        ipc_send(self.args.me, i)
     }
 
     /// A forked child that makes fully random calls and may well die of them.
     fn sacrifice(&mut self) {
-        match fork() {
+        match dumbfork() {
             Ok(0) => {
                 SACRIFICED.store(true, Ordering::Relaxed);
                 for _ in 0..CHAOS_CALLS {
