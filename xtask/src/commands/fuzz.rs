@@ -15,7 +15,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 
 use crate::args::{self, Args};
 use crate::cargo;
@@ -65,13 +65,7 @@ pub fn main(repo: &Repo, mut args: Args) -> anyhow::Result<ExitCode> {
     let qemu = qemu::find()?;
     toolchain::ensure(repo)?;
 
-    let status = cargo::in_tree(&tree, &cargo::build_args(false))
-        .status()
-        .context("cannot run cargo")?;
-    if !status.success() {
-        bail!("building {} failed", tree.name);
-    }
-    let kernel = tree.kernel_elf(false);
+    let kernel = cargo::build_kernel(&tree, false)?;
     let progs = [
         PROGRAM.to_string(),
         format!("fuzz.calls={calls}"),
@@ -95,15 +89,18 @@ pub fn main(repo: &Repo, mut args: Args) -> anyhow::Result<ExitCode> {
     let start = Instant::now();
     let verdict = boot_and_watch(&qemu, &boot, &log)?;
     let wall = start.elapsed();
+    let tree_arg = match tree.chapter {
+        Some(n) => format!("chapter-{n:02}"),
+        None => "final".to_string(),
+    };
     let qemu_args = match extra.is_empty() {
         true => String::new(),
         false => format!(" -- {}", extra.join(" ")),
     };
     eprintln!(
-        "wall time {:.1} s; seed {seed} reproduces the calls: cargo xtask fuzz {} --calls {calls} \
-         --seed {seed} --cpus {cpus} --workers {workers}{qemu_args}",
+        "wall time {:.1} s; seed {seed} reproduces the calls: cargo xtask fuzz {tree_arg} --calls \
+         {calls} --seed {seed} --cpus {cpus} --workers {workers}{qemu_args}",
         wall.as_secs_f64(),
-        tree.name
     );
     match verdict {
         Ok(()) => {

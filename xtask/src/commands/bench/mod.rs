@@ -116,9 +116,8 @@ pub fn main(repo: &Repo, args: Args) -> anyhow::Result<ExitCode> {
 
     boot::print(repo, &boot_tree)?;
 
-    build(&tree)?;
     let bench = Bench {
-        kernel: tree.kernel_elf(false),
+        kernel: cargo::build_kernel(&tree, false)?,
         tree,
         qemu,
     };
@@ -137,16 +136,6 @@ pub fn main(repo: &Repo, args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn build(tree: &Tree) -> anyhow::Result<()> {
-    let status = cargo::in_tree(tree, &cargo::build_args(false))
-        .status()
-        .context("cannot run cargo")?;
-    if !status.success() {
-        bail!("building {} failed", tree.name);
-    }
-    Ok(())
 }
 
 /// One clean run under `-icount`: its console output and the host's wall time.
