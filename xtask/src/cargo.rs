@@ -2,6 +2,7 @@
 //! cargo finds the tree's `.cargo/config.toml`, with the tree's own target directory).
 
 use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::process::Command;
 
 use anyhow::{Context, bail};
@@ -51,6 +52,22 @@ pub fn build_args(release: bool) -> Vec<&'static str> {
     } else {
         vec!["build"]
     }
+}
+
+/// Builds `tree`'s kernel, as `cargo xtask run` and the commands that boot one do, and returns
+/// the kernel's ELF.
+pub fn build_kernel(tree: &Tree, release: bool) -> anyhow::Result<PathBuf> {
+    let status = in_tree(tree, &build_args(release))
+        .status()
+        .context("cannot run cargo")?;
+    if !status.success() {
+        bail!("building {} failed", tree.name);
+    }
+    let kernel = tree.kernel_elf(release);
+    if !kernel.is_file() {
+        bail!("the build left no kernel at {}", kernel.display());
+    }
+    Ok(kernel)
 }
 
 /// The host's target triple, from `rustc -vV`.

@@ -89,13 +89,18 @@ impl Bench<'_> {
                 self.programs.join(", ")
             ));
         }
+        // A later `-m` overrides QEMU's usual one.
+        let memory: Vec<String> = match run.spec.memory_mib {
+            Some(mib) => vec!["-m".into(), format!("{mib}M")],
+            None => Vec::new(),
+        };
         let boot = Boot {
             kernel: &self.kernel,
             progs: &run.spec.progs,
             cpus: run.cpus,
             threads: qemu::threads_for(run.cpus, qemu::host_cores()),
             gdb: false,
-            extra: &[],
+            extra: &memory,
         };
         let mut cmd = Command::new(self.qemu);
         cmd.args(qemu::args(&boot));

@@ -53,6 +53,7 @@ mod trap;
 mod trapframe;
 mod tsc; // @9 hidden
 mod usermem;
+mod useropts; // @11 hidden
 mod vm;
 
 use core::panic::PanicInfo;
@@ -104,6 +105,16 @@ fn kmain(mut info: BootInfo) -> ! {
     selftest::run_if_asked(cmdline); // @4 selftest_option
     pmem::set_baseline(); // @7 baseline
     tsc::start_clock(); // @9 start_clock
+    // @{ 11 useropts_kmain
+    let mut options = [0; useropts::MAX_LEN];
+    let Some(options_len) = useropts::collect(cmdline, &mut options) else {
+        println!(
+            "kernel: the options are longer than {} bytes",
+            useropts::MAX_LEN
+        );
+        qemu::exit(ExitCode::Failure);
+    };
+    // @}
     for name in cmdline::programs(cmdline) {
         let Some(image) = programs::find(name) else {
             println!("kernel: unknown program '{name}'; the programs are:");
@@ -112,9 +123,17 @@ fn kmain(mut info: BootInfo) -> ! {
             }
             qemu::exit(ExitCode::Failure);
         };
-        if let Err(e) = envs.create(image) {
-            panic!("cannot create environment for '{name}': {e}");
+        // @{ 0..11
+        //- if let Err(e) = envs.create(image) {
+        //-     panic!("cannot create environment for '{name}': {e}");
+        //- }
+        // @}
+        // @{ 11 useropts_create
+        match envs.create(image) {
+            Ok(id) => useropts::pass(&mut envs, id, &options[..options_len]),
+            Err(e) => panic!("cannot create environment for '{name}': {e}"),
         }
+        // @}
     }
     timer::read_options(cmdline); // @10 timer_options
     timer::start(&lapic); // @10 timer_start_bsp

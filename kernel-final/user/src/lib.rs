@@ -27,12 +27,16 @@ pub mod dumbfork; // @7 hidden
 // @{ 9 hidden
 pub mod fork;
 pub mod forkbench;
+pub mod forkscale;
+pub mod fuzzargs; // @11 hidden
 pub mod ipc; // @11 hidden
 // @}
 pub mod libmain;
+pub mod options; // @11 hidden
 pub mod panic;
 pub mod pgfault; // @8 hidden
 pub mod syscall;
 pub mod thread; // @13 hidden
+pub mod tsc; // @0 hidden
 
 pub use libmain::{Program, exit};

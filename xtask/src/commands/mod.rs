@@ -6,6 +6,7 @@
 mod bench;
 mod diff;
 mod exercise;
+mod fuzz;
 mod grade;
 mod run;
 mod test;
@@ -62,9 +63,15 @@ pub const COMMANDS: &[Command] = &[
         main: diff::main,
     },
     Command {
+        name: "fuzz",
+        usage: "[chapter-NN|final] [--calls N] [--seed S] [--cpus N] [--workers W] [-- QEMU-ARGS]",
+        about: "a long run of the system-call fuzzer (chapter 11); fails on a kernel panic, a hang or a lost page",
+        main: fuzz::main,
+    },
+    Command {
         name: "bench",
         usage: "[chapter-NN|final]",
-        about: "benchmarks: warm boot; under -icount: dumbfork vs copy-on-write fork, a timer interrupt, an IPC round trip",
+        about: "benchmarks: warm boot; under -icount: a null system call, a yield, a page-fault upcall, dumbfork vs copy-on-write fork and its scaling, a timer interrupt, an IPC round trip",
         main: bench::main,
     },
     // The single source of truth (tools/chapters, tools/book).

@@ -4,7 +4,7 @@
 
 use std::process::{Command, ExitCode};
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 
 use crate::args::{self, Args};
 use crate::cargo;
@@ -40,16 +40,7 @@ pub fn main(repo: &Repo, mut args: Args) -> anyhow::Result<ExitCode> {
     let qemu = qemu::find()?;
     toolchain::ensure(repo)?;
 
-    let status = cargo::in_tree(&tree, &cargo::build_args(release))
-        .status()
-        .context("cannot run cargo")?;
-    if !status.success() {
-        bail!("building {} failed", tree.name);
-    }
-    let kernel = tree.kernel_elf(release);
-    if !kernel.is_file() {
-        bail!("the build left no kernel at {}", kernel.display());
-    }
+    let kernel = cargo::build_kernel(&tree, release)?;
 
     let boot = Boot {
         kernel: &kernel,

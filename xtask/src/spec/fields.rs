@@ -10,13 +10,14 @@ use super::{ExpectedExit, Pattern, TestSpec};
 use crate::cmdline;
 
 /// The keys a `[[test]]` table may have.
-const KEYS: [&str; 11] = [
+const KEYS: [&str; 12] = [
     "name",
     "prog",
     "since",
     "cpus",
     "repeat",
     "timeout",
+    "memory",
     "exit",
     "expect",
     "forbid",
@@ -26,6 +27,10 @@ const KEYS: [&str; 11] = [
 
 /// Seconds a test may run when its spec gives no `timeout`.
 const DEFAULT_TIMEOUT: u64 = 30;
+
+/// The memory, in MiB, a test may ask for: from what the kernel needs to boot to QEMU's default
+/// four times over.
+const MEMORY_MIB: std::ops::RangeInclusive<i64> = 4..=512;
 
 /// The largest CPU count a test may ask for.
 const MAX_CPUS: u32 = 64;
@@ -53,6 +58,7 @@ pub fn parse_test(file: &str, test: &Table, problems: &mut Vec<String>) -> Optio
     let timeout = test
         .get("timeout")
         .map_or(Some(DEFAULT_TIMEOUT), |v| timeout(v, problems));
+    let memory = test.get("memory").map(|v| memory(v, problems));
     let exit = test
         .get("exit")
         .map_or(Some(ExpectedExit::Clean), |v| exit(v, problems));
@@ -80,6 +86,7 @@ pub fn parse_test(file: &str, test: &Table, problems: &mut Vec<String>) -> Optio
         cpus: cpus?,
         repeat: repeat?,
         timeout: Duration::from_secs(timeout?),
+        memory_mib: memory.flatten(),
         exit: exit?,
         expect: expect?,
         forbid: forbid?,
@@ -209,6 +216,20 @@ fn timeout(value: &Value, problems: &mut Vec<String>) -> Option<u64> {
     }
 }
 
+fn memory(value: &Value, problems: &mut Vec<String>) -> Option<u32> {
+    match value {
+        Value::Integer(n) if MEMORY_MIB.contains(n) => Some(*n as u32),
+        _ => {
+            problems.push(format!(
+                "`memory` must be a number of MiB from {} to {}",
+                MEMORY_MIB.start(),
+                MEMORY_MIB.end()
+            ));
+            None
+        }
+    }
+}
+
 fn exit(value: &Value, problems: &mut Vec<String>) -> Option<ExpectedExit> {
     match value.as_str() {
         Some("clean") => Some(ExpectedExit::Clean),
@@ -317,6 +338,8 @@ mod tests {
         has(&format!("{BASE}repeat = 101"), "`repeat` must be");
         has(&format!("{BASE}repeat = '3'"), "`repeat` must be");
         has(&format!("{BASE}timeout = 0"), "`timeout` must be");
+        has(&format!("{BASE}memory = 2"), "`memory` must be");
+        has(&format!("{BASE}memory = '4M'"), "`memory` must be");
         has(&format!("{BASE}exit = 'crash'"), "`exit` must be");
         has(&format!("{BASE}expect = 'x'"), "`expect` must be a list");
         has(&format!("{BASE}forbid = [1]"), "`forbid` must be a list");

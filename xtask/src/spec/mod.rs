@@ -52,6 +52,8 @@ pub struct TestSpec {
     /// How many times the test runs at each CPU count (a race may show only now and then).
     pub repeat: u32,
     pub timeout: Duration,
+    /// The machine's memory in MiB (QEMU's `-m`), when not the usual 128.
+    pub memory_mib: Option<u32>,
     pub exit: ExpectedExit,
     /// Each must match at the start of some output line (the regex is anchored there).
     pub expect: Vec<Pattern>,

@@ -26,5 +26,6 @@ pub mod console;
 pub mod libmain;
 pub mod panic;
 pub mod syscall;
+pub mod tsc;
 
 pub use libmain::{Program, exit};

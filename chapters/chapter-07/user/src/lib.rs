@@ -27,5 +27,6 @@ pub mod dumbfork;
 pub mod libmain;
 pub mod panic;
 pub mod syscall;
+pub mod tsc;
 
 pub use libmain::{Program, exit};

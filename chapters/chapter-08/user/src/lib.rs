@@ -28,5 +28,6 @@ pub mod libmain;
 pub mod panic;
 pub mod pgfault;
 pub mod syscall;
+pub mod tsc;
 
 pub use libmain::{Program, exit};

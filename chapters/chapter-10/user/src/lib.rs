@@ -26,9 +26,11 @@ pub mod console;
 pub mod dumbfork;
 pub mod fork;
 pub mod forkbench;
+pub mod forkscale;
 pub mod libmain;
 pub mod panic;
 pub mod pgfault;
 pub mod syscall;
+pub mod tsc;
 
 pub use libmain::{Program, exit};

@@ -52,8 +52,11 @@ pub fn program_name() -> &'static str {
     USER_PROGRAM.name
 }
 
-/// Runs the program's main function, then ends the environment. Called only by `_start`.
-extern "C" fn libmain() -> ! {
+/// Records the program's options (the kernel passes them in `rdi` and `rsi`, which `_start`
+/// leaves alone), runs the program's main function, then ends the environment. Called only by
+/// `_start`.
+extern "C" fn libmain(options: *const u8, options_len: usize) -> ! {
+    crate::options::record(options, options_len);
     (USER_PROGRAM.main)();
     exit()
 }

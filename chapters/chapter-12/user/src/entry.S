@@ -1,7 +1,8 @@
 # entry.S: the first instructions of every user program.
 #
-# Entry state (set by the kernel's ELF loader): %rsp = USTACKTOP, 16-byte aligned, at the top of
-# a one-page stack; every other general register zero.
+# Entry state (set by the kernel's ELF loader and useropts.rs): %rsp 16-byte aligned, in a
+# one-page stack below USTACKTOP; %rdi and %rsi the address and length of the program's
+# options, which lie above %rsp; every other general register zero.
 #
 # Protocol: clear the frame pointer, so that a backtrace stops here, and call libmain. The call
 # pushes the 8-byte return address, which leaves %rsp 16-byte aligned minus 8 at libmain's first

@@ -26,10 +26,14 @@ pub mod console;
 pub mod dumbfork;
 pub mod fork;
 pub mod forkbench;
+pub mod forkscale;
+pub mod fuzzargs;
 pub mod ipc;
 pub mod libmain;
+pub mod options;
 pub mod panic;
 pub mod pgfault;
 pub mod syscall;
+pub mod tsc;
 
 pub use libmain::{Program, exit};

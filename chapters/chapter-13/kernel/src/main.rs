@@ -53,6 +53,7 @@ mod trap;
 mod trapframe;
 mod tsc;
 mod usermem;
+mod useropts;
 mod vm;
 
 use core::panic::PanicInfo;
@@ -89,6 +90,14 @@ fn kmain(mut info: BootInfo) -> ! {
     selftest::run_if_asked(cmdline);
     pmem::set_baseline();
     tsc::start_clock();
+    let mut options = [0; useropts::MAX_LEN];
+    let Some(options_len) = useropts::collect(cmdline, &mut options) else {
+        println!(
+            "kernel: the options are longer than {} bytes",
+            useropts::MAX_LEN
+        );
+        qemu::exit(ExitCode::Failure);
+    };
     for name in cmdline::programs(cmdline) {
         let Some(image) = programs::find(name) else {
             println!("kernel: unknown program '{name}'; the programs are:");
@@ -97,8 +106,9 @@ fn kmain(mut info: BootInfo) -> ! {
             }
             qemu::exit(ExitCode::Failure);
         };
-        if let Err(e) = envs.create(image) {
-            panic!("cannot create environment for '{name}': {e}");
+        match envs.create(image) {
+            Ok(id) => useropts::pass(&mut envs, id, &options[..options_len]),
+            Err(e) => panic!("cannot create environment for '{name}': {e}"),
         }
     }
     timer::read_options(cmdline);

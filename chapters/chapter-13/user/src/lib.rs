@@ -26,11 +26,15 @@ pub mod console;
 pub mod dumbfork;
 pub mod fork;
 pub mod forkbench;
+pub mod forkscale;
+pub mod fuzzargs;
 pub mod ipc;
 pub mod libmain;
+pub mod options;
 pub mod panic;
 pub mod pgfault;
 pub mod syscall;
 pub mod thread;
+pub mod tsc;
 
 pub use libmain::{Program, exit};

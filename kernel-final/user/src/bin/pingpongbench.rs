@@ -12,6 +12,8 @@ use user::fork::fork;
 use user::ipc::{ipc_recv, ipc_send};
 use user::println;
 
+use user::tsc::rdtsc;
+
 user::main!(umain);
 
 /// The timed round trips.
@@ -64,10 +66,4 @@ fn recv() -> user::ipc::Message {
         Ok(m) => m,
         Err(e) => panic!("ipc_recv: {e}"),
     }
-}
-
-/// The time-stamp counter, which ring 3 may read here (the kernel leaves CR4.TSD clear).
-fn rdtsc() -> u64 {
-    // SAFETY: `rdtsc` only reads the counter.
-    unsafe { core::arch::x86_64::_rdtsc() }
 }

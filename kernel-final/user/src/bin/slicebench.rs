@@ -25,6 +25,8 @@
 use user::println;
 use user::syscall::sys_getenvid;
 
+use user::tsc::rdtsc;
+
 user::main!(umain);
 
 /// How long each environment measures, in TSC ticks (under `-icount shift=0`, 0.2 s of
@@ -92,10 +94,4 @@ fn umain() {
         sums.run_ticks,
         sums.slice_gaps
     );
-}
-
-/// The time-stamp counter, which ring 3 may read here (the kernel leaves CR4.TSD clear).
-fn rdtsc() -> u64 {
-    // SAFETY: `rdtsc` only reads the counter.
-    unsafe { core::arch::x86_64::_rdtsc() }
 }

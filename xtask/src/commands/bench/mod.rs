@@ -4,8 +4,12 @@
 //! - **boot** ([`boot`]): a warm `run` of chapter 0's default program, from the command to the
 //!   first line the user program prints (the build is warm, so this is cargo's check plus the
 //!   boot).
+//! - **syscall**, **yield**, **upcall** ([`micro`], chapters 0, 6 and 8): a null system call,
+//!   a switch by `sys_yield`, a page fault through the user's handler.
 //! - **fork** ([`fork`], chapter 9): the same work forked with eager copying and with
 //!   copy-on-write, on 1 and 4 CPUs.
+//! - **forkscale** ([`forkscale`], chapter 9): a fork's pages copied and ticks against the
+//!   heap's size and the pages the child writes, eager copying against copy-on-write.
 //! - **slice** ([`slice`], chapter 10): what a timer interrupt costs, with and without a switch
 //!   to another environment, on 1 CPU.
 //! - **ipc** ([`ipc`], chapter 11): an IPC round trip between two environments, on 1 and 2 CPUs.
@@ -14,7 +18,7 @@
 //! - **tlb** ([`tlb`], chapter 13): unmapping a page of an address space loaded on 1, 2 and 4
 //!   CPUs, each unmap a shootdown to the others.
 //!
-//! The others run the tree named on the command line (the final kernel by default) under
+//! All but the first run the tree named on the command line (the final kernel by default) under
 //! QEMU's deterministic instruction counting (`-icount shift=0,sleep=off`) and count TSC ticks,
 //! so the figures measure work, whatever else the machine is doing: the same tree gives the same
 //! numbers every time. A figure whose programs the tree does not have yet is skipped. The host's
@@ -23,7 +27,9 @@
 mod boot;
 mod crosscall;
 mod fork;
+mod forkscale;
 mod ipc;
+mod micro;
 mod slice;
 mod tlb;
 
@@ -57,11 +63,31 @@ struct Figure {
     print: fn(&Bench) -> anyhow::Result<()>,
 }
 
-const FIGURES: [Figure; 5] = [
+const FIGURES: [Figure; 9] = [
+    Figure {
+        programs: &[micro::SYSCALL],
+        since: 0,
+        print: micro::print_syscall,
+    },
+    Figure {
+        programs: &[micro::YIELD],
+        since: 6,
+        print: micro::print_yield,
+    },
+    Figure {
+        programs: &[micro::UPCALL],
+        since: 8,
+        print: micro::print_upcall,
+    },
     Figure {
         programs: &fork::PROGRAMS,
         since: 9,
         print: fork::print,
+    },
+    Figure {
+        programs: &forkscale::PROGRAMS,
+        since: 9,
+        print: forkscale::print,
     },
     Figure {
         programs: &[slice::PROGRAM],
@@ -107,9 +133,8 @@ pub fn main(repo: &Repo, args: Args) -> anyhow::Result<ExitCode> {
 
     boot::print(repo, &boot_tree)?;
 
-    build(&tree)?;
     let bench = Bench {
-        kernel: tree.kernel_elf(false),
+        kernel: cargo::build_kernel(&tree, false)?,
         tree,
         qemu,
     };
@@ -128,16 +153,6 @@ pub fn main(repo: &Repo, args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn build(tree: &Tree) -> anyhow::Result<()> {
-    let status = cargo::in_tree(tree, &cargo::build_args(false))
-        .status()
-        .context("cannot run cargo")?;
-    if !status.success() {
-        bail!("building {} failed", tree.name);
-    }
-    Ok(())
 }
 
 /// One clean run under `-icount`: its console output and the host's wall time.

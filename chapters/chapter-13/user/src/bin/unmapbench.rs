@@ -13,6 +13,7 @@ use abi::perm;
 use user::println;
 use user::syscall::{sys_page_alloc, sys_page_unmap};
 use user::thread::spawn;
+use user::tsc::rdtsc;
 
 user::main!(umain);
 
@@ -57,10 +58,4 @@ fn spin(_: u64) {
     while !STOP.load(Ordering::Acquire) {
         spin_loop();
     }
-}
-
-/// Reads the time-stamp counter.
-fn rdtsc() -> u64 {
-    // SAFETY: `rdtsc` only reads the counter.
-    unsafe { core::arch::x86_64::_rdtsc() }
 }
