@@ -118,10 +118,16 @@ pub fn call(cpus: CpuSet, func: CallFn, arg: u64) {
     }
     let deadline = tsc::deadline_ms(TIMEOUT_MS);
     while pending.load(Ordering::Acquire) != 0 {
+        // For the message: a target whose mailbox still holds a call, else the first target
+        // (one of them is still running the function).
         let late = others
             .iter()
             .find(|&c| MAILBOXES[c].state.load(Ordering::Relaxed) != EMPTY);
-        wait_step(deadline, late.unwrap_or(me), "answer a call");
+        wait_step(
+            deadline,
+            late.or(others.iter().next()).unwrap_or(me),
+            "answer a call",
+        );
     }
 }
 
