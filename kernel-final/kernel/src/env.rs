@@ -26,6 +26,7 @@ use crate::percpu;
 // @}
 use crate::pmem;
 use crate::println;
+use crate::sched; // @10 hidden
 use crate::spinlock::{Rank, SpinGuard, SpinLock}; // @5 hidden
 use crate::trapframe::{self, TrapFrame};
 use crate::vm;
@@ -378,6 +379,7 @@ pub fn run(mut envs: EnvGuard, slot: usize) -> ! {
         envs.envs[cur].status = EnvStatus::Runnable;
     }
     envs.set_current(Some(slot));
+    sched::count_run(); // @10 run_count
     let e = &mut envs.envs[slot];
     e.status = EnvStatus::Running { cpu: cpu::id() };
     e.runs += 1;

@@ -9,9 +9,12 @@
 //! runnable, running or dying) ends the run; one that only has nothing to do itself is idle.
 // @}
 
+use core::sync::atomic::{AtomicU64, Ordering}; // @10 hidden
+
 use abi::NENV; // @6 hidden
 
 use crate::cpu; // @6 hidden
+use crate::cpu::MAX_CPUS; // @10 hidden
 use crate::env::Env; // @6 hidden
 use crate::env::{self, EnvGuard, EnvStatus};
 use crate::ipi; // @12 hidden
@@ -75,9 +78,31 @@ fn halt(envs: EnvGuard) -> ! {
     ipi::report();
     // @}
     shootdown::report(); // @13 shootdown_report
+    report_runs(); // @10 sched_report_runs
     pmem::report_leaks(); // @7 report_leaks
     tsc::report(); // @9 report_time
     println!("No runnable environments in the system!");
     qemu::exit(ExitCode::Success)
 }
 // @} schedule
+// @{ 10 sched_runs
+
+/// How many times each CPU has run an environment (`env::run`): with preemption every CPU
+/// takes a share of the work, which the end-of-run report shows.
+static RUNS: [AtomicU64; MAX_CPUS] = [const { AtomicU64::new(0) }; MAX_CPUS];
+
+/// Counts a run of an environment on this CPU.
+pub fn count_run() {
+    RUNS[cpu::id()].fetch_add(1, Ordering::Relaxed);
+}
+
+/// Prints the counts: `sched: CPU 1 ran environments 117 times`.
+fn report_runs() {
+    for (cpu, runs) in RUNS.iter().enumerate().take(cpu::count()) {
+        println!(
+            "sched: CPU {cpu} ran environments {} times",
+            runs.load(Ordering::Relaxed)
+        );
+    }
+}
+// @}

@@ -7,9 +7,12 @@
 //! `roundrobin.rs` (JOS's `sched_yield`). The CPU that finds nothing left anywhere (nothing
 //! runnable, running or dying) ends the run; one that only has nothing to do itself is idle.
 
+use core::sync::atomic::{AtomicU64, Ordering};
+
 use abi::NENV;
 
 use crate::cpu;
+use crate::cpu::MAX_CPUS;
 use crate::env::Env;
 use crate::env::{self, EnvGuard, EnvStatus};
 use crate::pmem;
@@ -55,8 +58,28 @@ fn halt(envs: EnvGuard) -> ! {
     }
     drop(envs);
     smp::wait_for_others_to_halt();
+    report_runs();
     pmem::report_leaks();
     tsc::report();
     println!("No runnable environments in the system!");
     qemu::exit(ExitCode::Success)
+}
+
+/// How many times each CPU has run an environment (`env::run`): with preemption every CPU
+/// takes a share of the work, which the end-of-run report shows.
+static RUNS: [AtomicU64; MAX_CPUS] = [const { AtomicU64::new(0) }; MAX_CPUS];
+
+/// Counts a run of an environment on this CPU.
+pub fn count_run() {
+    RUNS[cpu::id()].fetch_add(1, Ordering::Relaxed);
+}
+
+/// Prints the counts: `sched: CPU 1 ran environments 117 times`.
+fn report_runs() {
+    for (cpu, runs) in RUNS.iter().enumerate().take(cpu::count()) {
+        println!(
+            "sched: CPU {cpu} ran environments {} times",
+            runs.load(Ordering::Relaxed)
+        );
+    }
 }

@@ -23,6 +23,7 @@ use crate::percpu;
 use crate::pgtable::NoMemory;
 use crate::pmem;
 use crate::println;
+use crate::sched;
 use crate::spinlock::{Rank, SpinGuard, SpinLock};
 use crate::trapframe::{self, TrapFrame};
 use crate::vm;
@@ -311,6 +312,7 @@ pub fn run(mut envs: EnvGuard, slot: usize) -> ! {
         envs.envs[cur].status = EnvStatus::Runnable;
     }
     envs.set_current(Some(slot));
+    sched::count_run();
     let e = &mut envs.envs[slot];
     e.status = EnvStatus::Running { cpu: cpu::id() };
     e.runs += 1;
