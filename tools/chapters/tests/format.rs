@@ -38,6 +38,17 @@ impl Scratch {
         )
         .unwrap();
         std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        // Another test thread that forks while the script is open for writing gives its child a
+        // copy of the write descriptor until that child execs, and running the script meanwhile
+        // fails with "Text file busy". Run it until that window has passed.
+        for _ in 0..200 {
+            match std::process::Command::new(&script).arg("--version").output() {
+                Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                _ => break,
+            }
+        }
         script
     }
 
