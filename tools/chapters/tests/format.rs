@@ -42,7 +42,10 @@ impl Scratch {
         // copy of the write descriptor until that child execs, and running the script meanwhile
         // fails with "Text file busy". Run it until that window has passed.
         for _ in 0..200 {
-            match std::process::Command::new(&script).arg("--version").output() {
+            match std::process::Command::new(&script)
+                .arg("--version")
+                .output()
+            {
                 Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
                     std::thread::sleep(std::time::Duration::from_millis(10));
                 }
