@@ -127,8 +127,8 @@ impl EnvTable {
         EnvTable {
             envs: [const { Env::FREE }; NENV],
             free: FreeList::new(),
+            //- current: None, // @0..4
             spaces: Spaces::empty(), // @13 hidden
-                                     //- current: None, // @0..4
         }
     }
 }

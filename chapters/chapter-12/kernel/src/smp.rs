@@ -170,8 +170,9 @@ pub fn halt_this_cpu() -> ! {
 }
 
 /// Waits, with interrupts on, for this CPU's next interrupt (its tick, at the latest), which
-/// `trap::trap` answers by scheduling again (see [`wake_from_idle`]). Meanwhile the CPU counts as
-/// halted for [`wait_for_others_to_halt`]. The caller must not hold the big kernel lock.
+/// `trap::trap`, seeing that this CPU was idle, answers by scheduling again. Meanwhile the CPU
+/// counts as halted for [`wait_for_others_to_halt`]. The caller must not hold the big kernel
+/// lock.
 pub fn idle() -> ! {
     assert!(
         !env::holding_kernel_lock(),
