@@ -27,7 +27,7 @@ use crate::percpu;
 use crate::pmem;
 use crate::println;
 use crate::sched; // @10 hidden
-use crate::spinlock::{Rank, SpinGuard, SpinLock}; // @5 hidden
+//- use crate::spinlock::{Rank, SpinGuard, SpinLock}; // @5..14 hidden
 use crate::trapframe::{self, TrapFrame};
 use crate::vm;
 
@@ -36,6 +36,12 @@ use crate::vm;
 /// it may use the table's private fields.
 #[path = "env_space.rs"]
 mod space;
+// @}
+// @{ 14 env_lock_mod
+/// The table's own lock and the pins on address spaces (`env_lock.rs`).
+#[path = "env_lock.rs"]
+mod lock;
+pub use lock::{EnvGuard, SpacePin, holding_lock, lock, lock_holder, try_lock};
 // @}
 
 /// What an environment is doing.
@@ -146,41 +152,41 @@ impl EnvTable {
 //-     ENVS.lock()
 //- }
 // @}
-// @{ 5 big_kernel_lock
-/// The big kernel lock. It owns the kernel's shared state, the environment table (and, by
-/// convention, is held around every use of the frame table too), so holding it is the only way
-/// to reach that state: one CPU at a time runs kernel code that touches it. JOS takes the same
-/// lock at the same four places: the boot CPU before it wakes the others (`kmain`), each other
-/// CPU once it is set up (`smp::ap_main`), every entry from user mode (`trap::trap`), and it is
-/// let go just before returning to user mode (`run`) and before a CPU halts (`sched.rs`).
-static KERNEL_LOCK: SpinLock<EnvTable> =
-    SpinLock::new("big kernel lock", Rank::BigKernelLock, EnvTable::new());
-
-/// The big kernel lock, held: the proof a function may touch environments. It cannot leave the
-/// CPU that took it (`spinlock.rs`).
-pub type EnvGuard = SpinGuard<'static, EnvTable>;
-
-/// Takes the big kernel lock.
-pub fn lock_kernel() -> EnvGuard {
-    KERNEL_LOCK.lock()
-}
-
-// @{ 10 try_lock_kernel
-/// Takes the big kernel lock if it is free now, else `None` (`SpinLock::try_lock`).
-pub fn try_lock_kernel() -> Option<EnvGuard> {
-    KERNEL_LOCK.try_lock()
-}
+// @{ 5..14 big_kernel_lock
+//- /// The big kernel lock. It owns the kernel's shared state, the environment table (and, by
+//- /// convention, is held around every use of the frame table too), so holding it is the only way
+//- /// to reach that state: one CPU at a time runs kernel code that touches it. JOS takes the same
+//- /// lock at the same four places: the boot CPU before it wakes the others (`kmain`), each other
+//- /// CPU once it is set up (`smp::ap_main`), every entry from user mode (`trap::trap`), and it is
+//- /// let go just before returning to user mode (`run`) and before a CPU halts (`sched.rs`).
+//- static KERNEL_LOCK: SpinLock<EnvTable> =
+//-     SpinLock::new("big kernel lock", Rank::BigKernelLock, EnvTable::new());
+//-
+//- /// The big kernel lock, held: the proof a function may touch environments. It cannot leave the
+//- /// CPU that took it (`spinlock.rs`).
+//- pub type EnvGuard = SpinGuard<'static, EnvTable>;
+//-
+//- /// Takes the big kernel lock.
+//- pub fn lock_kernel() -> EnvGuard {
+//-     KERNEL_LOCK.lock()
+//- }
+//-
+// @{ 10..14 try_lock_kernel
+//- /// Takes the big kernel lock if it is free now, else `None` (`SpinLock::try_lock`).
+//- pub fn try_lock_kernel() -> Option<EnvGuard> {
+//-     KERNEL_LOCK.try_lock()
+//- }
 // @}
-
-/// Whether this CPU holds the big kernel lock.
-pub fn holding_kernel_lock() -> bool {
-    KERNEL_LOCK.holding()
-}
-
-/// The CPU holding the big kernel lock, if any (for panic messages).
-pub fn kernel_lock_holder() -> Option<usize> {
-    KERNEL_LOCK.holder()
-}
+//-
+//- /// Whether this CPU holds the big kernel lock.
+//- pub fn holding_kernel_lock() -> bool {
+//-     KERNEL_LOCK.holding()
+//- }
+//-
+//- /// The CPU holding the big kernel lock, if any (for panic messages).
+//- pub fn kernel_lock_holder() -> Option<usize> {
+//-     KERNEL_LOCK.holder()
+//- }
 // @}
 
 impl EnvTable {

@@ -31,6 +31,7 @@ use abi::{EnvStatusArg, Error};
 use crate::addr::{PhysAddr, VirtAddr};
 use crate::argcheck;
 use crate::cpu;
+use crate::env; // @14 hidden
 use crate::env::{CreateError, EnvStatus, EnvTable};
 use crate::pgtable::{self, Memory, PteFlags};
 //- use crate::pmem::{self, KernelMemory}; // @7..13 hidden
@@ -93,13 +94,22 @@ pub fn sys_env_set_status(envs: &mut EnvTable, id: u64, status: u64) -> Result<i
 
 // @{ exofork_page_alloc
 /// Maps a fresh zeroed page at `va` in environment `id`, replacing what was there.
-pub fn sys_page_alloc(envs: &mut EnvTable, id: u64, va: u64, perm: u64) -> Result<i64, Failure> {
+//- pub fn sys_page_alloc(envs: &mut EnvTable, id: u64, va: u64, perm: u64) -> Result<i64, Failure> { // @7..14
+// @{ 14
+pub fn sys_page_alloc(id: u64, va: u64, perm: u64) -> Result<i64, Failure> {
+    // @}
     let (va, flags) = (argcheck::user_page(va)?, argcheck::user_perm(perm)?);
     //- let root = envs.get(target(envs, id)?).root(); // @7..13
     //- pmem::with(|mem| { // @7..13
-    // @{ 13 page_alloc_shootdown
-    let slot = envs.lookup(id, true)?;
-    shootdown::change_mapping(envs, slot, va, |mem, root| {
+    // @{ 13..14 page_alloc_shootdown
+    //- let slot = envs.lookup(id, true)?;
+    //- shootdown::change_mapping(envs, slot, va, |mem, root| {
+    // @}
+    // @{ 14 page_alloc_pinned
+    // The table lock only for finding and pinning the space; the page is zeroed and mapped
+    // without it.
+    let pin = env::lock().pin_space(id)?;
+    shootdown::change_mapping(&pin, va, |mem, root| {
         // @}
         let frame = mem.alloc_zeroed().ok_or(Error::NoMem)?;
         let mapped = pgtable::insert(mem, root, frame, va, flags);
@@ -115,7 +125,10 @@ pub fn sys_page_alloc(envs: &mut EnvTable, id: u64, va: u64, perm: u64) -> Resul
 // @{ exofork_page_map
 /// Maps the page at `srcva` in environment `src` at `dstva` in environment `dst`: both share
 /// the page from now on. A read-only page may not become writable this way.
-pub fn sys_page_map(envs: &mut EnvTable, a: [u64; 5]) -> Result<i64, Failure> {
+//- pub fn sys_page_map(envs: &mut EnvTable, a: [u64; 5]) -> Result<i64, Failure> { // @7..14
+// @{ 14
+pub fn sys_page_map(a: [u64; 5]) -> Result<i64, Failure> {
+    // @}
     let [src, srcva, dst, dstva, perm] = a;
     let (srcva, dstva) = (argcheck::user_page(srcva)?, argcheck::user_page(dstva)?);
     let flags = argcheck::user_perm(perm)?;
@@ -124,10 +137,18 @@ pub fn sys_page_map(envs: &mut EnvTable, a: [u64; 5]) -> Result<i64, Failure> {
     //- let dst_root = envs.get(target(envs, dst)?).root();
     //- pmem::with(|mem| {
     // @}
-    // @{ 13 page_map_shootdown
-    let src_root = envs.get(envs.lookup(src, true)?).root();
-    let dst = envs.lookup(dst, true)?;
-    shootdown::change_mapping(envs, dst, dstva, |mem, dst_root| {
+    // @{ 13..14 page_map_shootdown
+    //- let src_root = envs.get(envs.lookup(src, true)?).root();
+    //- let dst = envs.lookup(dst, true)?;
+    //- shootdown::change_mapping(envs, dst, dstva, |mem, dst_root| {
+    // @}
+    // @{ 14 page_map_pinned
+    // Both spaces pinned, one statement each: a pin must never be dropped (which takes the
+    // table lock) while the lock is held.
+    let src = env::lock().pin_space(src)?;
+    let dst = env::lock().pin_space(dst)?;
+    shootdown::change_mapping(&dst, dstva, |mem, dst_root| {
+        let src_root = src.root();
         // @}
         let frame = shareable_frame(mem, src_root, srcva, flags)?;
         pgtable::insert(mem, dst_root, frame, dstva, flags).map_err(|_| Error::NoMem)?;
@@ -156,15 +177,22 @@ pub fn shareable_frame(
 
 // @{ exofork_page_unmap
 /// Unmaps the page at `va` in environment `id`, if anything is mapped there.
-pub fn sys_page_unmap(envs: &mut EnvTable, id: u64, va: u64) -> Result<i64, Failure> {
+//- pub fn sys_page_unmap(envs: &mut EnvTable, id: u64, va: u64) -> Result<i64, Failure> { // @7..14
+// @{ 14
+pub fn sys_page_unmap(id: u64, va: u64) -> Result<i64, Failure> {
+    // @}
     let va = argcheck::user_page(va)?;
     // @{ 7..13
     //- let root = envs.get(target(envs, id)?).root();
     //- pmem::with(|mem| pgtable::remove(mem, root, va));
     // @}
-    // @{ 13 page_unmap_shootdown
-    let slot = envs.lookup(id, true)?;
-    shootdown::change_mapping(envs, slot, va, |mem, root| pgtable::remove(mem, root, va));
+    // @{ 13..14 page_unmap_shootdown
+    //- let slot = envs.lookup(id, true)?;
+    //- shootdown::change_mapping(envs, slot, va, |mem, root| pgtable::remove(mem, root, va));
+    // @}
+    // @{ 14 page_unmap_pinned
+    let pin = env::lock().pin_space(id)?;
+    shootdown::change_mapping(&pin, va, |mem, root| pgtable::remove(mem, root, va));
     // @}
     Ok(0)
 }

@@ -11,9 +11,18 @@
 //! the sender's permissions; then it makes the receiver runnable, with the message in its
 //! registers (`abi::ipc`). Nothing is queued and nothing is copied: a send is a rendezvous.
 //!
-//! All of it runs under the big kernel lock, so two senders to one receiver are served one at a
-//! time: one finds it receiving and delivers; the other finds it runnable again and gets
-//! `-IpcNotRecv`.
+// @{ 11..14
+//- //! All of it runs under the big kernel lock, so two senders to one receiver are served one at a
+//- //! time: one finds it receiving and delivers; the other finds it runnable again and gets
+//- //! `-IpcNotRecv`.
+// @}
+// @{ 14 ipc_doc_table_lock
+//! The receiver's status is its IPC state, so it changes under the table lock: two senders to
+//! one receiver are served one at a time, and the second finds it no longer receiving
+//! (`-IpcNotRecv`). A page is mapped without the table lock (`map_for_receiver`): the receiver
+//! is claimed first, so no other sender can deliver to it meanwhile, and it may be destroyed
+//! meanwhile, which the sender learns as `-BadEnv`.
+// @}
 // @{ 11..13
 //- //! A receiver is never running on any CPU (it is blocked), so changing its mappings needs no
 //- //! TLB flush anywhere: the CPU that next runs it loads its page tables afresh.
@@ -27,10 +36,13 @@
 // @{ 11 hidden
 use abi::Error;
 
+use crate::addr::VirtAddr; // @14 hidden
 use crate::argcheck;
+use crate::env::{self, EnvGuard}; // @14 hidden
 use crate::env::{EnvStatus, EnvTable};
 use crate::exofork;
-use crate::pgtable;
+//- use crate::pgtable; // @11..14 hidden
+use crate::pgtable::{self, PteFlags}; // @14 hidden
 use crate::pmem;
 use crate::shootdown; // @13 hidden
 use crate::smp; // @12 hidden
@@ -54,9 +66,13 @@ pub fn sys_ipc_recv(envs: &mut EnvTable, cur: usize, dstva: u64) -> Result<i64, 
 /// Sends `value` to environment `to` if it is receiving now (JOS's `sys_ipc_try_send`), and,
 /// if `srcva` is below `UTOP` and the receiver wants a page, the page mapped there in the
 /// caller, with permissions `perm`. Any live environment may be sent to.
-pub fn sys_ipc_try_send(envs: &mut EnvTable, cur: usize, a: [u64; 5]) -> Result<i64, Failure> {
+//- pub fn sys_ipc_try_send(envs: &mut EnvTable, cur: usize, a: [u64; 5]) -> Result<i64, Failure> { // @11..14
+// @{ 14
+pub fn sys_ipc_try_send(cur: usize, a: [u64; 5]) -> Result<i64, Failure> {
+    // @}
     // @exercise 11 ipc: fail unless the target is receiving; send the page if any, make the receiver runnable with its registers set to 0, the sender, the value and the permissions
     let [to, value, srcva, perm, _] = a;
+    let mut envs = env::lock(); // @14
     let target = envs.lookup(to, false)?;
     let EnvStatus::Receiving { dstva } = envs.get(target).status else {
         return Err(Error::IpcNotRecv.into());
@@ -77,16 +93,26 @@ pub fn sys_ipc_try_send(envs: &mut EnvTable, cur: usize, a: [u64; 5]) -> Result<
         //-     Ok::<(), Error>(())
         //- })?;
         // @}
-        // @{ 13 ipc_shootdown
-        // The receiver is blocked, but its threads may run on other CPUs with its address
-        // space loaded: a page replaced at `dstva` is shot down there (`shootdown.rs`).
+        // @{ 13..14 ipc_shootdown
+        //- // The receiver is blocked, but its threads may run on other CPUs with its address
+        //- // space loaded: a page replaced at `dstva` is shot down there (`shootdown.rs`).
+        //- let src_root = envs.get(cur).root();
+        //- let frame = pmem::with(|mem| exofork::shareable_frame(mem, src_root, srcva, flags))?;
+        //- if let Some(dstva) = dstva {
+        //-     shootdown::change_mapping(envs, target, dstva, |mem, dst_root| {
+        //-         pgtable::insert(mem, dst_root, frame, dstva, flags)
+        //-     })
+        //-     .map_err(|_| Error::NoMem)?;
+        //-     sent_perm = perm;
+        //- }
+        // @}
+        // @{ 14 ipc_send_page
+        // The page is checked here, whether or not the receiver wants one; it is mapped
+        // without the table lock.
         let src_root = envs.get(cur).root();
-        let frame = pmem::with(|mem| exofork::shareable_frame(mem, src_root, srcva, flags))?;
+        pmem::with(|mem| exofork::shareable_frame(mem, src_root, srcva, flags))?;
         if let Some(dstva) = dstva {
-            shootdown::change_mapping(envs, target, dstva, |mem, dst_root| {
-                pgtable::insert(mem, dst_root, frame, dstva, flags)
-            })
-            .map_err(|_| Error::NoMem)?;
+            envs = map_for_receiver(envs, cur, target, [srcva, dstva], flags)?;
             sent_perm = perm;
         }
         // @}
@@ -102,5 +128,43 @@ pub fn sys_ipc_try_send(envs: &mut EnvTable, cur: usize, a: [u64; 5]) -> Result<
     smp::wake_an_idle_cpu(); // @12 ipc_wake
     Ok(0)
     // @} ipc
+}
+// @}
+// @{ 14 map_for_receiver
+
+/// Maps the sender's page at `srcva` at the receiver's `dstva`, without the table lock, which
+/// `envs` holds on entry and the result holds again: the receiver in `target` is claimed (no
+/// longer receiving, so no other sender delivers to it) and both address spaces are pinned
+/// before the lock goes. Returns `-BadEnv` if the receiver was destroyed (or set runnable by
+/// its parent) meanwhile, and gives the claim back if the page could not be mapped.
+fn map_for_receiver(
+    mut envs: EnvGuard,
+    cur: usize,
+    target: usize,
+    [srcva, dstva]: [VirtAddr; 2],
+    flags: PteFlags,
+) -> Result<EnvGuard, Failure> {
+    let id = envs.get(target).id;
+    let (src, dst) = (envs.pin_slot(cur), envs.pin_slot(target));
+    envs.get_mut(target).status = EnvStatus::NotRunnable;
+    drop(envs);
+    // The receiver is blocked, but its threads may run on other CPUs with its address space
+    // loaded: a page replaced at `dstva` is shot down there (`shootdown.rs`). The source page
+    // is looked up again: a thread of the sender's may have unmapped it since.
+    let mapped = shootdown::change_mapping(&dst, dstva, |mem, dst_root| {
+        let frame = exofork::shareable_frame(mem, src.root(), srcva, flags)?;
+        pgtable::insert(mem, dst_root, frame, dstva, flags).map_err(|_| Error::NoMem)
+    });
+    drop((src, dst));
+    let mut envs = env::lock();
+    let receiver = envs.get_mut(target);
+    if receiver.id != id || receiver.status != EnvStatus::NotRunnable {
+        return Err(Error::BadEnv.into());
+    }
+    if let Err(e) = mapped {
+        receiver.status = EnvStatus::Receiving { dstva: Some(dstva) };
+        return Err(e.into());
+    }
+    Ok(envs)
 }
 // @}

@@ -86,7 +86,8 @@ fn kmain(mut info: BootInfo) -> ! {
     // @{ 5
     // The big kernel lock, before any other CPU runs kernel code; `sched::schedule` lets go of it
     // when this CPU enters user mode.
-    let mut envs = env::lock_kernel();
+    //- let mut envs = env::lock_kernel(); // @5..14
+    let mut envs = env::lock(); // @14
     // @}
     // @{ 12 crosscall_options_read
     // Before any AP starts: an AP answers calls, or not, from its first spin.
@@ -165,9 +166,13 @@ fn panic(info: &PanicInfo) -> ! {
     }
     // @}
     // @{ 5 panic_lock_holder
-    if let Some(holder) = env::kernel_lock_holder() {
+    //- if let Some(holder) = env::kernel_lock_holder() { // @5..14
+    // @{ 14
+    if let Some(holder) = env::lock_holder() {
+        // @}
         console::panic_print(format_args!(
-            "  (the big kernel lock is held by CPU {holder})\n"
+            //- "  (the big kernel lock is held by CPU {holder})\n" // @5..14
+            "  (the env table lock is held by CPU {holder})\n" // @14
         ));
     }
     // @}

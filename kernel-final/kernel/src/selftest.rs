@@ -28,6 +28,11 @@ use crate::crosscall;
 use crate::smp;
 use crate::tsc;
 // @}
+// @{ 14 hidden
+use crate::mp_result::DEFAULT_LAPIC;
+use crate::pmem;
+use crate::vm;
+// @}
 
 // @{ selftest_words
 /// The command-line word that asks for the kernel-stack overflow test.
@@ -44,6 +49,11 @@ pub fn run_if_asked(cmdline: &str) {
     }
     if cmdline::has_option(cmdline, CROSS_CALL_ROUND_TRIP) {
         cross_call_round_trip();
+    }
+    // @}
+    // @{ 14 selftest_lock_order_word
+    if cmdline::has_option(cmdline, LOCK_ORDER) {
+        lock_order();
     }
     // @}
 }
@@ -110,7 +120,8 @@ fn cross_calls() {
     // asynchronous one too.
     crosscall::call(others, count_call, 0);
     println!(
-        "selftest: {} CPU(s) answered {} calls while spinning for the big kernel lock",
+        //- "selftest: {} CPU(s) answered {} calls while spinning for the big kernel lock", // @12..14
+        "selftest: {} CPU(s) answered {} calls while spinning for the env table lock", // @14
         others.iter().count(),
         ANSWERED.load(Ordering::Relaxed)
     );
@@ -145,5 +156,20 @@ fn cross_call_round_trip() {
         "selftest: {ROUNDS} cross-call round trips to CPU 1: {} TSC ticks each",
         ticks / ROUNDS
     );
+}
+// @}
+// @{ 14 selftest_lock_order
+
+/// The command-line word that asks for a deliberate lock-order mistake.
+pub const LOCK_ORDER: &str = "selftest=lockorder";
+
+/// Takes two locks in the wrong order on purpose: the MMIO window's (mapping a page of the
+/// local APIC's registers again) inside the frame table's, which comes after it in the order.
+/// The lock-order check (`spinlock.rs`) must panic and name both; a kernel that let it pass
+/// could deadlock against a CPU mapping device registers.
+fn lock_order() -> ! {
+    println!("selftest: taking the MMIO window lock while holding the frame table lock");
+    pmem::with(|_| vm::map_mmio(DEFAULT_LAPIC, 4096));
+    panic!("selftest: the lock-order check let a lock be taken out of order")
 }
 // @}

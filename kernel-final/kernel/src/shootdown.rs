@@ -28,7 +28,8 @@ use crate::aspace::SpaceId;
 use crate::cmdline::Switch;
 use crate::cpu;
 use crate::crosscall;
-use crate::env::EnvTable;
+//- use crate::env::EnvTable; // @13..14
+use crate::env::{self, SpacePin}; // @14
 use crate::pgtable::{self, Memory};
 use crate::pmem::{self, KernelMemory};
 use crate::println;
@@ -69,11 +70,22 @@ pub fn report() {
 
 // @{ shootdown
 /// Makes every CPU but this one that has `space` loaded forget its translations of `pages`,
-/// and returns when all have. Call it after changing the page tables, with the big kernel lock
-/// held (so no CPU can load `space` meanwhile), and before the old pages may be reused. This
-/// CPU flushes its own TLB as it changes an entry (`pgtable::insert` and `remove`).
-pub fn shootdown(envs: &EnvTable, space: SpaceId, pages: &[VirtAddr]) {
-    let targets = envs.loaded_on(space).without(cpu::id());
+// @{ 13..14
+//- /// and returns when all have. Call it after changing the page tables, with the big kernel lock
+//- /// held (so no CPU can load `space` meanwhile), and before the old pages may be reused. This
+//- /// CPU flushes its own TLB as it changes an entry (`pgtable::insert` and `remove`).
+//- pub fn shootdown(envs: &EnvTable, space: SpaceId, pages: &[VirtAddr]) {
+//-     let targets = envs.loaded_on(space).without(cpu::id());
+// @}
+// @{ 14 shootdown_unlocked
+/// and returns when all have. Call it after changing the page tables and before the old pages
+/// may be reused, without the table lock: it takes it to read who has `space` loaded. A CPU
+/// that loads `space` after that reads the changed page tables (its CR3 write empties its
+/// TLB), so it needs no flush. This CPU flushes its own TLB as it changes an entry
+/// (`pgtable::insert` and `remove`).
+pub fn shootdown(space: SpaceId, pages: &[VirtAddr]) {
+    let targets = env::lock().loaded_on(space).without(cpu::id());
+    // @}
     if targets.is_empty() {
         return;
     }
@@ -119,21 +131,36 @@ fn flush_all(_: u64) {
 // @}
 
 // @{ change_mapping
-/// Changes the mapping of `va` in the address space of the environment in `slot`: `change`
-/// gets the memory and the space's root and does it (`pgtable::insert` or `remove`). If a page
-/// was mapped at `va` before, every other CPU with the space loaded flushes `va` before that
-/// page may be freed: it keeps an extra reference until the shootdown is over.
+// @{ 13..14
+//- /// Changes the mapping of `va` in the address space of the environment in `slot`: `change`
+//- /// gets the memory and the space's root and does it (`pgtable::insert` or `remove`). If a page
+//- /// was mapped at `va` before, every other CPU with the space loaded flushes `va` before that
+//- /// page may be freed: it keeps an extra reference until the shootdown is over.
+//- pub fn change_mapping<R>(
+//-     envs: &EnvTable,
+//-     slot: usize,
+//-     va: VirtAddr,
+//-     change: impl FnOnce(&mut KernelMemory, PhysAddr) -> R,
+//- ) -> R {
+//-     let env = envs.get(slot);
+//-     let root = env.root();
+//-     let space = env
+//-         .space
+//-         .expect("shootdown: an environment without an address space");
+// @}
+// @{ 14 change_mapping_pinned
+/// Changes the mapping of `va` in the pinned address space `pin`: `change` gets the memory and
+/// the space's root and does it (`pgtable::insert` or `remove`). If a page was mapped at `va`
+/// before, every other CPU with the space loaded flushes `va` before that page may be freed: it
+/// keeps an extra reference until the shootdown is over. The caller holds no table lock; the
+/// pin keeps the page tables.
 pub fn change_mapping<R>(
-    envs: &EnvTable,
-    slot: usize,
+    pin: &SpacePin,
     va: VirtAddr,
     change: impl FnOnce(&mut KernelMemory, PhysAddr) -> R,
 ) -> R {
-    let env = envs.get(slot);
-    let root = env.root();
-    let space = env
-        .space
-        .expect("shootdown: an environment without an address space");
+    let (root, space) = (pin.root(), pin.space());
+    // @}
     let (old, result) = pmem::with(|mem| {
         let old = pgtable::lookup(mem, root, va).map(|pte| pte.addr());
         if let Some(frame) = old {
@@ -143,7 +170,8 @@ pub fn change_mapping<R>(
     });
     // A page that was not mapped is in no TLB: nothing to shoot down.
     if let Some(frame) = old {
-        shootdown(envs, space, &[va]);
+        //- shootdown(envs, space, &[va]); // @13..14
+        shootdown(space, &[va]); // @14
         pmem::with(|mem| mem.decref(frame));
     }
     result

@@ -178,8 +178,10 @@ extern "C" fn ap_main(cpu: u64) -> ! {
     // @{ 5 ap_lock
     // Only now, with everything of its own set up (and the boot CPU told, which is waiting for
     // that while it holds the lock), may this CPU run kernel code that touches shared state.
-    let kernel = env::lock_kernel();
-    println!("SMP: CPU {cpu} holds the big kernel lock");
+    //- let kernel = env::lock_kernel(); // @5..14
+    //- println!("SMP: CPU {cpu} holds the big kernel lock"); // @5..14
+    let kernel = env::lock(); // @14
+    println!("SMP: CPU {cpu} holds the env table lock"); // @14
     timer::start(&lapic); // @10 timer_start_ap
     // @{ 5..6
     //- drop(kernel);
@@ -198,8 +200,10 @@ static HALTED: [AtomicBool; MAX_CPUS] = [const { AtomicBool::new(false) }; MAX_C
 /// not hold the big kernel lock.
 pub fn halt_this_cpu() -> ! {
     assert!(
-        !env::holding_kernel_lock(),
-        "smp: halting while holding the big kernel lock"
+        //- !env::holding_kernel_lock(), // @5..14
+        //- "smp: halting while holding the big kernel lock" // @5..14
+        !env::holding_lock(),                            // @14
+        "smp: halting while holding the env table lock"  // @14
     );
     HALTED[cpu::id()].store(true, Ordering::Release);
     qemu::halt_forever()
@@ -212,8 +216,10 @@ pub fn halt_this_cpu() -> ! {
 /// lock.
 pub fn idle() -> ! {
     assert!(
-        !env::holding_kernel_lock(),
-        "smp: idling while holding the big kernel lock"
+        //- !env::holding_kernel_lock(), // @10..14
+        //- "smp: idling while holding the big kernel lock" // @10..14
+        !env::holding_lock(),                           // @14
+        "smp: idling while holding the env table lock"  // @14
     );
     let me = percpu::this();
     HALTED[me.id()].store(true, Ordering::Release);

@@ -44,8 +44,14 @@ use crate::cpu;
 /// rank. (The console's lock is not a `SpinLock`, see `console.rs`; it is always innermost.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rank {
-    /// The big kernel lock (`env.rs`): taken on entry to the kernel, before anything else.
-    BigKernelLock,
+    // @{ 5..14
+    //- /// The big kernel lock (`env.rs`): taken on entry to the kernel, before anything else.
+    //- BigKernelLock,
+    // @}
+    // @{ 14 rank_env_table
+    /// The environment table (`env_lock.rs`): taken first, and held for one step on the table.
+    EnvTable,
+    // @}
     /// The MMIO window's next free address (`vm.rs`); mapping device registers needs frames.
     MmioWindow,
     /// The frame table (`pmem.rs`): page tables and frame counts, taken last.
@@ -54,7 +60,8 @@ pub enum Rank {
 
 impl Rank {
     /// The ranks, in order.
-    const ALL: [Rank; 3] = [Rank::BigKernelLock, Rank::MmioWindow, Rank::Frames];
+    //- const ALL: [Rank; 3] = [Rank::BigKernelLock, Rank::MmioWindow, Rank::Frames]; // @5..14
+    const ALL: [Rank; 3] = [Rank::EnvTable, Rank::MmioWindow, Rank::Frames]; // @14 rank_all
 
     /// This rank's bit in a CPU's set of held ranks.
     fn bit(self) -> u32 {
@@ -273,7 +280,8 @@ mod tests {
     #[test]
     #[should_panic(expected = "spinlock big: CPU")]
     fn taking_it_twice_on_one_cpu_panics() {
-        let lock = SpinLock::new("big", Rank::BigKernelLock, ());
+        //- let lock = SpinLock::new("big", Rank::BigKernelLock, ()); // @5..14
+        let lock = SpinLock::new("big", Rank::EnvTable, ()); // @14 hidden
         let _a = lock.lock();
         let _b = lock.lock();
     }
@@ -297,7 +305,8 @@ mod tests {
 
     #[test]
     fn locks_in_order_are_fine() {
-        let outer = SpinLock::new("outer", Rank::BigKernelLock, ());
+        //- let outer = SpinLock::new("outer", Rank::BigKernelLock, ()); // @5..14
+        let outer = SpinLock::new("outer", Rank::EnvTable, ()); // @14 hidden
         let inner = SpinLock::new("inner", Rank::Frames, ());
         let a = outer.lock();
         let b = inner.lock();
@@ -311,7 +320,8 @@ mod tests {
     #[test]
     #[should_panic(expected = "spinlock outer: lock order: taken while CPU")]
     fn taking_locks_out_of_order_panics() {
-        let outer = SpinLock::new("outer", Rank::BigKernelLock, ());
+        //- let outer = SpinLock::new("outer", Rank::BigKernelLock, ()); // @5..14
+        let outer = SpinLock::new("outer", Rank::EnvTable, ()); // @14 hidden
         let inner = SpinLock::new("inner", Rank::Frames, ());
         let _b = inner.lock();
         let _a = outer.lock();

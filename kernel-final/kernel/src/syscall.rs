@@ -18,6 +18,7 @@ use crate::pgfault; // @8 hidden
 use crate::cpu;
 use crate::env::{EnvStatus, EnvTable};
 // @}
+use crate::env::{self, EnvGuard}; // @14 hidden
 // @} syscall_uses_env
 use crate::pgtable::PteFlags;
 use crate::pmem;
@@ -46,13 +47,48 @@ impl From<BadAddress> for Failure {
 }
 
 // @{ syscall_dispatch
-/// Runs system call `num` for the environment in slot `cur`; returns the value for its `rax`.
-pub fn dispatch(envs: &mut EnvTable, cur: usize, num: u64, args: [u64; 5]) -> i64 {
+// @{ 0..14
+//- /// Runs system call `num` for the environment in slot `cur`; returns the value for its `rax`.
+//- pub fn dispatch(envs: &mut EnvTable, cur: usize, num: u64, args: [u64; 5]) -> i64 {
+//-     let result = match Syscall::from_number(num) {
+//-         Some(call) => run(envs, cur, call, args),
+//-         None => Err(Failure::Error(Error::Inval)),
+//-     };
+//-     match result {
+//-         Ok(value) => value,
+//-         Err(Failure::Error(e)) => -(e as i64),
+//-         Err(Failure::Fault(BadAddress(va))) => {
+//-             println!(
+//-                 "[{:08x}] user_mem_check assertion failure for va {va:08x}",
+//-                 envs.get(cur).id
+//-             );
+//-             envs.destroy(cur);
+//-             0
+//-         }
+//-     }
+//- }
+// @}
+// @{ 14 dispatch_unlocked
+/// Runs system call `num` for the environment in slot `cur`, with the table lock held on entry
+/// and on return (`envs`); returns the value for its `rax`. A call that works on an address
+/// space runs without the lock (`run_on_memory`); the others are short steps on the table and
+/// keep it until the result is in the caller's registers: a call that makes the caller
+/// runnable (a yield) must not let another CPU run it before then.
+pub fn dispatch(mut envs: EnvGuard, cur: usize, num: u64, args: [u64; 5]) -> (EnvGuard, i64) {
     let result = match Syscall::from_number(num) {
-        Some(call) => run(envs, cur, call, args),
+        Some(call) => match run_on_memory(envs, cur, call, args) {
+            Ok((guard, result)) => {
+                envs = guard;
+                result
+            }
+            Err(guard) => {
+                envs = guard;
+                run(&mut envs, cur, call, args)
+            }
+        },
         None => Err(Failure::Error(Error::Inval)),
     };
-    match result {
+    let value = match result {
         Ok(value) => value,
         Err(Failure::Error(e)) => -(e as i64),
         Err(Failure::Fault(BadAddress(va))) => {
@@ -63,13 +99,41 @@ pub fn dispatch(envs: &mut EnvTable, cur: usize, num: u64, args: [u64; 5]) -> i6
             envs.destroy(cur);
             0
         }
+    };
+    if envs.current() == Some(cur) {
+        envs.get_mut(cur).tf.regs.rax = value as u64;
     }
+    (envs, value)
 }
+
+/// Runs `call` without the table lock if it works on an address space: lets go of `envs`,
+/// runs it, and takes the lock again; returns the lock and the call's result. Any other call
+/// is not run here: `Err` gives the lock back untouched.
+#[allow(clippy::result_large_err)]
+fn run_on_memory(
+    envs: EnvGuard,
+    cur: usize,
+    call: Syscall,
+    a: [u64; 5],
+) -> Result<(EnvGuard, Result<i64, Failure>), EnvGuard> {
+    let unlocked: fn(usize, [u64; 5]) -> Result<i64, Failure> = match call {
+        Syscall::Cputs => |cur, a| sys_cputs(cur, UserRange::new(a[0], a[1])),
+        Syscall::PageAlloc => |_, a| exofork::sys_page_alloc(a[0], a[1], a[2]),
+        Syscall::PageMap => |_, a| exofork::sys_page_map(a),
+        Syscall::PageUnmap => |_, a| exofork::sys_page_unmap(a[0], a[1]),
+        Syscall::IpcTrySend => |cur, a| ipc::sys_ipc_try_send(cur, a),
+        _ => return Err(envs),
+    };
+    drop(envs);
+    let result = unlocked(cur, a);
+    Ok((env::lock(), result))
+}
+// @}
 // @} syscall_dispatch
 
 fn run(envs: &mut EnvTable, cur: usize, call: Syscall, a: [u64; 5]) -> Result<i64, Failure> {
     match call {
-        Syscall::Cputs => sys_cputs(envs, cur, UserRange::new(a[0], a[1])),
+        //- Syscall::Cputs => sys_cputs(envs, cur, UserRange::new(a[0], a[1])), // @0..14
         Syscall::Cgetc => Ok(console::read_byte().map_or(0, i64::from)),
         Syscall::GetEnvId => Ok(i64::from(envs.get(cur).id)),
         Syscall::EnvDestroy => sys_env_destroy(envs, cur, a[0]),
@@ -80,22 +144,37 @@ fn run(envs: &mut EnvTable, cur: usize, call: Syscall, a: [u64; 5]) -> Result<i6
         // @{ 7 exofork_calls
         Syscall::Exofork => exofork::sys_exofork(envs, cur),
         Syscall::EnvSetStatus => exofork::sys_env_set_status(envs, a[0], a[1]),
-        Syscall::PageAlloc => exofork::sys_page_alloc(envs, a[0], a[1], a[2]),
-        Syscall::PageMap => exofork::sys_page_map(envs, a),
-        Syscall::PageUnmap => exofork::sys_page_unmap(envs, a[0], a[1]),
+        //- Syscall::PageAlloc => exofork::sys_page_alloc(envs, a[0], a[1], a[2]), // @7..14
+        //- Syscall::PageMap => exofork::sys_page_map(envs, a), // @7..14
+        //- Syscall::PageUnmap => exofork::sys_page_unmap(envs, a[0], a[1]), // @7..14
         // @}
         // @{ 11 ipc_calls
-        Syscall::IpcTrySend => ipc::sys_ipc_try_send(envs, cur, a),
+        //- Syscall::IpcTrySend => ipc::sys_ipc_try_send(envs, cur, a), // @11..14
         Syscall::IpcRecv => ipc::sys_ipc_recv(envs, cur, a[0]),
         // @}
         Syscall::ThreadCreate => thread::sys_thread_create(envs, cur, a), // @13 thread_call
         Syscall::EnvSetPgfaultUpcall => Ok(pgfault::sys_env_set_pgfault_upcall(envs, a[0], a[1])?), // @8 upcall_call
+        // @{ 14 run_unreachable
+        Syscall::Cputs
+        | Syscall::PageAlloc
+        | Syscall::PageMap
+        | Syscall::PageUnmap
+        | Syscall::IpcTrySend => unreachable!("syscall: {call:?} runs without the table lock"),
+        // @}
     }
 }
 
 /// Prints the caller's string, after checking the caller may read all of it.
-fn sys_cputs(envs: &mut EnvTable, cur: usize, s: UserRange) -> Result<i64, Failure> {
-    let root = envs.get(cur).root();
+//- fn sys_cputs(envs: &mut EnvTable, cur: usize, s: UserRange) -> Result<i64, Failure> { // @0..14
+// @{ 14
+fn sys_cputs(cur: usize, s: UserRange) -> Result<i64, Failure> {
+    // @}
+    //- let root = envs.get(cur).root(); // @0..14
+    // @{ 14 cputs_unlocked
+    // Its own address space, which no other CPU frees while this one runs the caller: the lock
+    // just to read where it is.
+    let root = env::lock().get(cur).root();
+    // @}
     pmem::with(|mem| {
         let checked = s.check(mem, root, PteFlags::empty())?;
         checked.for_each_chunk(mem, root, console::write_bytes);

@@ -209,12 +209,16 @@ extern "C" fn trap(frame: &mut TrapFrame) -> ! {
             take_interrupt(vector);
             // A wake-up means work for this CPU: it is worth queueing for.
             if vector == ipi::WAKE {
-                let envs = env::lock_kernel();
+                //- let envs = env::lock_kernel(); // @12..14
+                let envs = env::lock(); // @14
                 smp::set_busy();
                 sched::schedule(envs)
             }
             for _ in 0..IDLE_LOOKS {
-                if let Some(envs) = env::try_lock_kernel() {
+                //- if let Some(envs) = env::try_lock_kernel() { // @12..14
+                // @{ 14
+                if let Some(envs) = env::try_lock() {
+                    // @}
                     smp::set_busy();
                     sched::schedule(envs)
                 }
@@ -225,7 +229,8 @@ extern "C" fn trap(frame: &mut TrapFrame) -> ! {
         // @}
         kernel_trap(frame);
     }
-    let mut envs = env::lock_kernel();
+    //- let mut envs = env::lock_kernel(); // @0..14
+    let mut envs = env::lock(); // @14
     let cur = envs
         .current()
         .expect("trap: trap from user mode with no current environment");
@@ -237,7 +242,22 @@ extern "C" fn trap(frame: &mut TrapFrame) -> ! {
         sched::schedule(envs)
     }
     // @}
-    dispatch(&mut envs, cur, frame);
+    //- dispatch(&mut envs, cur, frame); // @0..14
+    // @{ 14 trap_syscall_unlocked
+    // A system call that works on an address space runs without the table lock
+    // (`syscall::dispatch`); the other traps are short steps on the table, under its lock.
+    if frame.vector == u64::from(vector::SYSCALL) {
+        let r = &frame.regs;
+        (envs, _) = syscall::dispatch(envs, cur, r.rax, [r.rdi, r.rsi, r.rdx, r.rcx, r.r8]);
+        // Destroyed by another CPU while the call ran without the lock: that CPU only marked
+        // it, since it runs here; this CPU frees it now.
+        if envs.current() == Some(cur) && envs.get(cur).status == EnvStatus::Dying {
+            envs.destroy(cur);
+        }
+    } else {
+        dispatch(&mut envs, cur, frame);
+    }
+    // @}
     // @{ 0..6
     //- // If the environment survived, resume it; otherwise pick another one.
     //- if envs.current() == Some(cur) {
@@ -256,16 +276,18 @@ extern "C" fn trap(frame: &mut TrapFrame) -> ! {
 /// Handles a trap from user mode on behalf of environment `cur`.
 fn dispatch(envs: &mut EnvTable, cur: usize, frame: &TrapFrame) {
     match frame.vector as u8 {
-        vector::SYSCALL => {
-            let tf = &envs.get(cur).tf;
-            let r = &tf.regs;
-            let (num, args) = (r.rax, [r.rdi, r.rsi, r.rdx, r.rcx, r.r8]);
-            let ret = syscall::dispatch(envs, cur, num, args);
-            // The call may have destroyed the caller; only a live caller gets a result.
-            if envs.current() == Some(cur) {
-                envs.get_mut(cur).tf.regs.rax = ret as u64;
-            }
-        }
+        // @{ 0..14
+        //- vector::SYSCALL => {
+        //-     let tf = &envs.get(cur).tf;
+        //-     let r = &tf.regs;
+        //-     let (num, args) = (r.rax, [r.rdi, r.rsi, r.rdx, r.rcx, r.r8]);
+        //-     let ret = syscall::dispatch(envs, cur, num, args);
+        //-     // The call may have destroyed the caller; only a live caller gets a result.
+        //-     if envs.current() == Some(cur) {
+        //-         envs.get_mut(cur).tf.regs.rax = ret as u64;
+        //-     }
+        //- }
+        // @}
         // @{ 0..8
         //- vector::PAGE_FAULT => {
         //-     let va = fault_address();
