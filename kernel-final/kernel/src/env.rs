@@ -37,12 +37,6 @@ use crate::vm;
 #[path = "env_space.rs"]
 mod space;
 // @}
-// @{ 14 env_lock_mod
-/// The table's own lock and the pins on address spaces (`env_lock.rs`).
-#[path = "env_lock.rs"]
-mod lock;
-pub use lock::{EnvGuard, SpacePin, holding_lock, lock, lock_holder, try_lock};
-// @}
 
 /// What an environment is doing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -187,6 +181,14 @@ impl EnvTable {
 //- pub fn kernel_lock_holder() -> Option<usize> {
 //-     KERNEL_LOCK.holder()
 //- }
+// @}
+// @{ 14 env_lock_mod
+/// The table has a lock of its own now, and there are pins on address spaces (`env_lock.rs`).
+#[path = "env_lock.rs"]
+mod lock;
+pub use lock::{
+    EnvGuard, SpacePin, holding_lock, lock, lock_holder, race_window, read_options, try_lock,
+};
 // @}
 
 impl EnvTable {

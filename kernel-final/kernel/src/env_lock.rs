@@ -29,9 +29,9 @@ use core::marker::PhantomData;
 use super::EnvTable;
 use crate::addr::PhysAddr;
 use crate::aspace::SpaceId;
-use crate::pmem;
+use crate::cmdline::Switch;
 use crate::spinlock::{Rank, SpinGuard, SpinLock};
-use crate::vm;
+use crate::{cpu, pmem, tsc, vm};
 // @}
 
 // @{ env_table_lock
@@ -60,6 +60,34 @@ pub fn holding_lock() -> bool {
 /// The CPU holding the table lock, if any (for panic messages).
 pub fn lock_holder() -> Option<usize> {
     ENV_TABLE.holder()
+}
+// @}
+
+// @{ race_window
+/// On unless the command line says `racewindow=wide`: then every call that works on an address
+/// space without the table lock first waits a millisecond after letting go of it. A race
+/// between two CPUs here is normally a window of a few hundred instructions, which a test
+/// would hit once in a blue moon; a millisecond wide, the tests hit it in every run, and show
+/// that the pins hold (and, without the pins, that they are needed).
+static NARROW_WINDOW: Switch = Switch::new("racewindow=wide");
+
+/// Reads `racewindow=wide` from the kernel command line.
+pub fn read_options(cmdline: &str) {
+    NARROW_WINDOW.read(
+        cmdline,
+        "env: calls on address spaces wait 1 ms without the table lock",
+    );
+}
+
+/// The wait of `racewindow=wide`, if asked for: call it without the table lock, between
+/// finding an address space and using it.
+pub fn race_window() {
+    if !NARROW_WINDOW.is_on() {
+        let end = tsc::deadline_ms(1);
+        while !tsc::passed(end) {
+            cpu::relax();
+        }
+    }
 }
 // @}
 
@@ -114,10 +142,12 @@ impl Drop for SpacePin {
     /// lock panics if it does), and frees the page tables, after the lock, if this pin was the
     /// last user.
     fn drop(&mut self) {
+        // @exercise 14 unpin: release the space under the table lock; if this pin was its last user, free its page tables once the lock is let go
         let last = lock().spaces.release(self.space);
         if last {
             pmem::with(|mem| vm::free_address_space(mem, self.root));
         }
+        // @} unpin
     }
 }
 // @}

@@ -95,7 +95,7 @@ pub fn sys_env_set_status(envs: &mut EnvTable, id: u64, status: u64) -> Result<i
 // @{ exofork_page_alloc
 /// Maps a fresh zeroed page at `va` in environment `id`, replacing what was there.
 //- pub fn sys_page_alloc(envs: &mut EnvTable, id: u64, va: u64, perm: u64) -> Result<i64, Failure> { // @7..14
-// @{ 14
+// @{ 14 page_alloc_sig
 pub fn sys_page_alloc(id: u64, va: u64, perm: u64) -> Result<i64, Failure> {
     // @}
     let (va, flags) = (argcheck::user_page(va)?, argcheck::user_perm(perm)?);
@@ -126,7 +126,7 @@ pub fn sys_page_alloc(id: u64, va: u64, perm: u64) -> Result<i64, Failure> {
 /// Maps the page at `srcva` in environment `src` at `dstva` in environment `dst`: both share
 /// the page from now on. A read-only page may not become writable this way.
 //- pub fn sys_page_map(envs: &mut EnvTable, a: [u64; 5]) -> Result<i64, Failure> { // @7..14
-// @{ 14
+// @{ 14 page_map_sig
 pub fn sys_page_map(a: [u64; 5]) -> Result<i64, Failure> {
     // @}
     let [src, srcva, dst, dstva, perm] = a;
@@ -178,7 +178,7 @@ pub fn shareable_frame(
 // @{ exofork_page_unmap
 /// Unmaps the page at `va` in environment `id`, if anything is mapped there.
 //- pub fn sys_page_unmap(envs: &mut EnvTable, id: u64, va: u64) -> Result<i64, Failure> { // @7..14
-// @{ 14
+// @{ 14 page_unmap_sig
 pub fn sys_page_unmap(id: u64, va: u64) -> Result<i64, Failure> {
     // @}
     let va = argcheck::user_page(va)?;

@@ -67,12 +67,12 @@ pub fn sys_ipc_recv(envs: &mut EnvTable, cur: usize, dstva: u64) -> Result<i64, 
 /// if `srcva` is below `UTOP` and the receiver wants a page, the page mapped there in the
 /// caller, with permissions `perm`. Any live environment may be sent to.
 //- pub fn sys_ipc_try_send(envs: &mut EnvTable, cur: usize, a: [u64; 5]) -> Result<i64, Failure> { // @11..14
-// @{ 14
+// @{ 14 ipc_send_sig
 pub fn sys_ipc_try_send(cur: usize, a: [u64; 5]) -> Result<i64, Failure> {
     // @}
     // @exercise 11 ipc: fail unless the target is receiving; send the page if any, make the receiver runnable with its registers set to 0, the sender, the value and the permissions
     let [to, value, srcva, perm, _] = a;
-    let mut envs = env::lock(); // @14
+    let mut envs = env::lock(); // @14 ipc_send_lock
     let target = envs.lookup(to, false)?;
     let EnvStatus::Receiving { dstva } = envs.get(target).status else {
         return Err(Error::IpcNotRecv.into());

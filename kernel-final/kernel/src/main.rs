@@ -87,13 +87,14 @@ fn kmain(mut info: BootInfo) -> ! {
     // The big kernel lock, before any other CPU runs kernel code; `sched::schedule` lets go of it
     // when this CPU enters user mode.
     //- let mut envs = env::lock_kernel(); // @5..14
-    let mut envs = env::lock(); // @14
+    let mut envs = env::lock(); // @14 bsp_table_lock
     // @}
     // @{ 12 crosscall_options_read
     // Before any AP starts: an AP answers calls, or not, from its first spin.
     crosscall::read_options(cmdline);
     // @}
     shootdown::read_options(cmdline); // @13 shootdown_options
+    env::read_options(cmdline); // @14 env_options
     smp::boot_aps(); // @3 boot_aps
     println!(
         "Physical memory: {}K available, {} pages free",
@@ -167,12 +168,12 @@ fn panic(info: &PanicInfo) -> ! {
     // @}
     // @{ 5 panic_lock_holder
     //- if let Some(holder) = env::kernel_lock_holder() { // @5..14
-    // @{ 14
+    // @{ 14 panic_table_lock_holder
     if let Some(holder) = env::lock_holder() {
         // @}
         console::panic_print(format_args!(
             //- "  (the big kernel lock is held by CPU {holder})\n" // @5..14
-            "  (the env table lock is held by CPU {holder})\n" // @14
+            "  (the env table lock is held by CPU {holder})\n" // @14 panic_table_lock_message
         ));
     }
     // @}

@@ -121,7 +121,7 @@ fn cross_calls() {
     crosscall::call(others, count_call, 0);
     println!(
         //- "selftest: {} CPU(s) answered {} calls while spinning for the big kernel lock", // @12..14
-        "selftest: {} CPU(s) answered {} calls while spinning for the env table lock", // @14
+        "selftest: {} CPU(s) answered {} calls while spinning for the env table lock", // @14 crosscall_selftest_lock_name
         others.iter().count(),
         ANSWERED.load(Ordering::Relaxed)
     );

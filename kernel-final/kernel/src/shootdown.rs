@@ -29,7 +29,7 @@ use crate::cmdline::Switch;
 use crate::cpu;
 use crate::crosscall;
 //- use crate::env::EnvTable; // @13..14
-use crate::env::{self, SpacePin}; // @14
+use crate::env::{self, SpacePin}; // @14 hidden
 use crate::pgtable::{self, Memory};
 use crate::pmem::{self, KernelMemory};
 use crate::println;
@@ -160,6 +160,7 @@ pub fn change_mapping<R>(
     change: impl FnOnce(&mut KernelMemory, PhysAddr) -> R,
 ) -> R {
     let (root, space) = (pin.root(), pin.space());
+    env::race_window();
     // @}
     let (old, result) = pmem::with(|mem| {
         let old = pgtable::lookup(mem, root, va).map(|pte| pte.addr());
@@ -171,7 +172,7 @@ pub fn change_mapping<R>(
     // A page that was not mapped is in no TLB: nothing to shoot down.
     if let Some(frame) = old {
         //- shootdown(envs, space, &[va]); // @13..14
-        shootdown(space, &[va]); // @14
+        shootdown(space, &[va]); // @14 change_mapping_call
         pmem::with(|mem| mem.decref(frame));
     }
     result

@@ -180,8 +180,8 @@ extern "C" fn ap_main(cpu: u64) -> ! {
     // that while it holds the lock), may this CPU run kernel code that touches shared state.
     //- let kernel = env::lock_kernel(); // @5..14
     //- println!("SMP: CPU {cpu} holds the big kernel lock"); // @5..14
-    let kernel = env::lock(); // @14
-    println!("SMP: CPU {cpu} holds the env table lock"); // @14
+    let kernel = env::lock(); // @14 ap_table_lock
+    println!("SMP: CPU {cpu} holds the env table lock"); // @14 ap_table_lock_message
     timer::start(&lapic); // @10 timer_start_ap
     // @{ 5..6
     //- drop(kernel);
@@ -202,8 +202,8 @@ pub fn halt_this_cpu() -> ! {
     assert!(
         //- !env::holding_kernel_lock(), // @5..14
         //- "smp: halting while holding the big kernel lock" // @5..14
-        !env::holding_lock(),                            // @14
-        "smp: halting while holding the env table lock"  // @14
+        !env::holding_lock(), // @14 halt_table_lock_check
+        "smp: halting while holding the env table lock"  // @14 halt_table_lock_message
     );
     HALTED[cpu::id()].store(true, Ordering::Release);
     qemu::halt_forever()
@@ -218,8 +218,8 @@ pub fn idle() -> ! {
     assert!(
         //- !env::holding_kernel_lock(), // @10..14
         //- "smp: idling while holding the big kernel lock" // @10..14
-        !env::holding_lock(),                           // @14
-        "smp: idling while holding the env table lock"  // @14
+        !env::holding_lock(), // @14 idle_table_lock_check
+        "smp: idling while holding the env table lock"  // @14 idle_table_lock_message
     );
     let me = percpu::this();
     HALTED[me.id()].store(true, Ordering::Release);

@@ -280,7 +280,7 @@ mod tests {
     #[test]
     #[should_panic(expected = "spinlock big: CPU")]
     fn taking_it_twice_on_one_cpu_panics() {
-        //- let lock = SpinLock::new("big", Rank::BigKernelLock, ()); // @5..14
+        //- let lock = SpinLock::new("big", Rank::BigKernelLock, ()); // @5..14 hidden
         let lock = SpinLock::new("big", Rank::EnvTable, ()); // @14 hidden
         let _a = lock.lock();
         let _b = lock.lock();
@@ -305,7 +305,7 @@ mod tests {
 
     #[test]
     fn locks_in_order_are_fine() {
-        //- let outer = SpinLock::new("outer", Rank::BigKernelLock, ()); // @5..14
+        //- let outer = SpinLock::new("outer", Rank::BigKernelLock, ()); // @5..14 hidden
         let outer = SpinLock::new("outer", Rank::EnvTable, ()); // @14 hidden
         let inner = SpinLock::new("inner", Rank::Frames, ());
         let a = outer.lock();
@@ -320,7 +320,7 @@ mod tests {
     #[test]
     #[should_panic(expected = "spinlock outer: lock order: taken while CPU")]
     fn taking_locks_out_of_order_panics() {
-        //- let outer = SpinLock::new("outer", Rank::BigKernelLock, ()); // @5..14
+        //- let outer = SpinLock::new("outer", Rank::BigKernelLock, ()); // @5..14 hidden
         let outer = SpinLock::new("outer", Rank::EnvTable, ()); // @14 hidden
         let inner = SpinLock::new("inner", Rank::Frames, ());
         let _b = inner.lock();

@@ -131,6 +131,7 @@ fn run_on_memory(
 // @}
 // @} syscall_dispatch
 
+// @{ syscall_run
 fn run(envs: &mut EnvTable, cur: usize, call: Syscall, a: [u64; 5]) -> Result<i64, Failure> {
     match call {
         //- Syscall::Cputs => sys_cputs(envs, cur, UserRange::new(a[0], a[1])), // @0..14
@@ -163,10 +164,11 @@ fn run(envs: &mut EnvTable, cur: usize, call: Syscall, a: [u64; 5]) -> Result<i6
         // @}
     }
 }
+// @} syscall_run
 
 /// Prints the caller's string, after checking the caller may read all of it.
 //- fn sys_cputs(envs: &mut EnvTable, cur: usize, s: UserRange) -> Result<i64, Failure> { // @0..14
-// @{ 14
+// @{ 14 cputs_sig
 fn sys_cputs(cur: usize, s: UserRange) -> Result<i64, Failure> {
     // @}
     //- let root = envs.get(cur).root(); // @0..14

@@ -210,13 +210,13 @@ extern "C" fn trap(frame: &mut TrapFrame) -> ! {
             // A wake-up means work for this CPU: it is worth queueing for.
             if vector == ipi::WAKE {
                 //- let envs = env::lock_kernel(); // @12..14
-                let envs = env::lock(); // @14
+                let envs = env::lock(); // @14 idle_wake_table_lock
                 smp::set_busy();
                 sched::schedule(envs)
             }
             for _ in 0..IDLE_LOOKS {
                 //- if let Some(envs) = env::try_lock_kernel() { // @12..14
-                // @{ 14
+                // @{ 14 idle_try_table_lock
                 if let Some(envs) = env::try_lock() {
                     // @}
                     smp::set_busy();
@@ -230,7 +230,7 @@ extern "C" fn trap(frame: &mut TrapFrame) -> ! {
         kernel_trap(frame);
     }
     //- let mut envs = env::lock_kernel(); // @0..14
-    let mut envs = env::lock(); // @14
+    let mut envs = env::lock(); // @14 trap_table_lock
     let cur = envs
         .current()
         .expect("trap: trap from user mode with no current environment");

@@ -27,14 +27,10 @@ use crate::sched;
 use crate::trapframe::{self, TrapFrame};
 use crate::vm;
 
-/// The table's own lock and the pins on address spaces (`env_lock.rs`).
-#[path = "env_lock.rs"]
-mod lock;
 /// Threads and the switching of address spaces (`env_space.rs`): a part of this module, so that
 /// it may use the table's private fields.
 #[path = "env_space.rs"]
 mod space;
-pub use lock::{EnvGuard, SpacePin, holding_lock, lock, lock_holder, try_lock};
 
 /// What an environment is doing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -112,6 +108,13 @@ impl EnvTable {
         }
     }
 }
+
+/// The table has a lock of its own now, and there are pins on address spaces (`env_lock.rs`).
+#[path = "env_lock.rs"]
+mod lock;
+pub use lock::{
+    EnvGuard, SpacePin, holding_lock, lock, lock_holder, race_window, read_options, try_lock,
+};
 
 impl EnvTable {
     /// The slot this CPU is running, if any.

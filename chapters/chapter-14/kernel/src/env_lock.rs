@@ -25,9 +25,9 @@ use core::marker::PhantomData;
 use super::EnvTable;
 use crate::addr::PhysAddr;
 use crate::aspace::SpaceId;
-use crate::pmem;
+use crate::cmdline::Switch;
 use crate::spinlock::{Rank, SpinGuard, SpinLock};
-use crate::vm;
+use crate::{cpu, pmem, tsc, vm};
 
 /// The environment table, behind its own lock: the only way to reach it.
 static ENV_TABLE: SpinLock<EnvTable> = SpinLock::new("env table", Rank::EnvTable, EnvTable::new());
@@ -54,6 +54,32 @@ pub fn holding_lock() -> bool {
 /// The CPU holding the table lock, if any (for panic messages).
 pub fn lock_holder() -> Option<usize> {
     ENV_TABLE.holder()
+}
+
+/// On unless the command line says `racewindow=wide`: then every call that works on an address
+/// space without the table lock first waits a millisecond after letting go of it. A race
+/// between two CPUs here is normally a window of a few hundred instructions, which a test
+/// would hit once in a blue moon; a millisecond wide, the tests hit it in every run, and show
+/// that the pins hold (and, without the pins, that they are needed).
+static NARROW_WINDOW: Switch = Switch::new("racewindow=wide");
+
+/// Reads `racewindow=wide` from the kernel command line.
+pub fn read_options(cmdline: &str) {
+    NARROW_WINDOW.read(
+        cmdline,
+        "env: calls on address spaces wait 1 ms without the table lock",
+    );
+}
+
+/// The wait of `racewindow=wide`, if asked for: call it without the table lock, between
+/// finding an address space and using it.
+pub fn race_window() {
+    if !NARROW_WINDOW.is_on() {
+        let end = tsc::deadline_ms(1);
+        while !tsc::passed(end) {
+            cpu::relax();
+        }
+    }
 }
 
 /// An address space held on to without the table lock: one more user of it, so its page tables

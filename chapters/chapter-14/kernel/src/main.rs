@@ -80,6 +80,7 @@ fn kmain(mut info: BootInfo) -> ! {
     // Before any AP starts: an AP answers calls, or not, from its first spin.
     crosscall::read_options(cmdline);
     shootdown::read_options(cmdline);
+    env::read_options(cmdline);
     smp::boot_aps();
     println!(
         "Physical memory: {}K available, {} pages free",

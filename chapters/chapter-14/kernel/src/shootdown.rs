@@ -120,6 +120,7 @@ pub fn change_mapping<R>(
     change: impl FnOnce(&mut KernelMemory, PhysAddr) -> R,
 ) -> R {
     let (root, space) = (pin.root(), pin.space());
+    env::race_window();
     let (old, result) = pmem::with(|mem| {
         let old = pgtable::lookup(mem, root, va).map(|pte| pte.addr());
         if let Some(frame) = old {

@@ -22,7 +22,7 @@ const SEND_PAGE: u64 = 0x2000_0000;
 const RECV_PAGE: u64 = 0x3000_0000;
 
 fn umain() {
-    let waits = user::options::number("waits").unwrap_or(20);
+    let waits = user::options::number("waits").unwrap_or(300);
     let mut receivers: [EnvId; RECEIVERS] = [0; RECEIVERS];
     for r in receivers.iter_mut() {
         *r = fork().expect("fork");
