@@ -20,10 +20,8 @@ use crate::gdt::{USER_CS, USER_DS};
 use crate::ipi; // @12 hidden
 use crate::loader;
 pub use crate::loader::CreateError;
+use crate::percpu; // @4 hidden
 use crate::pgtable::NoMemory;
-// @{ 4 hidden
-use crate::percpu;
-// @}
 use crate::pmem;
 use crate::println;
 use crate::sched; // @10 hidden
@@ -181,6 +179,13 @@ pub fn holding_kernel_lock() -> bool {
 pub fn kernel_lock_holder() -> Option<usize> {
     KERNEL_LOCK.holder()
 }
+// @{ 13 kernel_lock_stats
+
+/// The big kernel lock's counts (`lockstat.rs`), for the end-of-run report.
+pub fn kernel_lock_stats() -> crate::lockstat::LockReport {
+    KERNEL_LOCK.stats()
+}
+// @}
 // @}
 
 impl EnvTable {
