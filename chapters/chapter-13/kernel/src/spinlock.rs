@@ -299,8 +299,8 @@ mod tests {
     #[test]
     fn counts_acquisitions_and_waits() {
         let lock = Arc::new(SpinLock::new("x", Rank::Frames, ()));
-        // A round: another thread asks for the lock while this one holds it. The other thread
-        // could still find it free at its first look if it were slow to get there: try again.
+        // A round: another thread takes a ticket while this one holds the lock. If it only
+        // looked after the release, it found its turn come at once and did not wait: again.
         let mut rounds = 0;
         while lock.stats().waited == 0 && rounds < 100 {
             rounds += 1;
