@@ -20,10 +20,8 @@ use crate::gdt::{USER_CS, USER_DS};
 use crate::ipi; // @12 hidden
 use crate::loader;
 pub use crate::loader::CreateError;
+use crate::percpu; // @4 hidden
 use crate::pgtable::NoMemory;
-// @{ 4 hidden
-use crate::percpu;
-// @}
 use crate::pmem;
 use crate::println;
 use crate::sched; // @10 hidden
@@ -181,13 +179,21 @@ impl EnvTable {
 //- pub fn kernel_lock_holder() -> Option<usize> {
 //-     KERNEL_LOCK.holder()
 //- }
+// @{ 13..14 kernel_lock_stats
+//-
+//- /// The big kernel lock's counts (`lockstat.rs`), for the end-of-run report.
+//- pub fn kernel_lock_stats() -> crate::lockstat::LockReport {
+//-     KERNEL_LOCK.stats()
+//- }
+// @}
 // @}
 // @{ 14 env_lock_mod
 /// The table has a lock of its own now, and there are pins on address spaces (`env_lock.rs`).
 #[path = "env_lock.rs"]
 mod lock;
 pub use lock::{
-    EnvGuard, SpacePin, holding_lock, lock, lock_holder, race_window, read_options, try_lock,
+    EnvGuard, SpacePin, holding_lock, lock, lock_holder, race_window, read_options,
+    table_lock_stats, try_lock,
 };
 // @}
 

@@ -26,6 +26,7 @@ mod ipc; // @11 hidden
 mod ipi; // @12 hidden
 mod lapic; // @2 hidden
 mod loader;
+mod lockstat; // @13 hidden
 mod memmap;
 mod mp; // @1 hidden
 mod mp_layout; // @1 hidden

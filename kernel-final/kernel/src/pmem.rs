@@ -17,6 +17,7 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 // @}
 use crate::addr::{PAGE_SIZE, PhysAddr, VirtAddr};
 use crate::frame::{FrameTable, PageInfo};
+use crate::lockstat::LockReport; // @13 hidden
 use crate::memmap::MemoryMap;
 use crate::pgtable::{Memory, PageTable};
 use crate::spinlock::{Rank, SpinLock}; // @5 hidden
@@ -37,6 +38,13 @@ const BOOT_MAPPED: u64 = 1 << 30;
 // @{ 5 frames_lock
 static FRAMES: SpinLock<Option<FrameTable<'static>>> =
     SpinLock::new("frame table", Rank::Frames, None);
+// @}
+// @{ 13 frames_lock_stats
+
+/// The frame lock's counts (`lockstat.rs`), for the end-of-run report.
+pub fn lock_stats() -> LockReport {
+    FRAMES.stats()
+}
 // @}
 
 // @{ 1 read_low_memory

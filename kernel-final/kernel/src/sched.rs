@@ -25,6 +25,7 @@ use crate::roundrobin::{self, SlotState}; // @6 hidden
 use crate::shootdown; // @13 hidden
 use crate::smp; // @5 hidden
 use crate::tsc; // @9 hidden
+use crate::vm; // @13 hidden
 
 // @{ schedule
 /// Runs the next environment, or ends the run when nothing is runnable.
@@ -78,6 +79,7 @@ fn halt(envs: EnvGuard) -> ! {
     ipi::report();
     // @}
     shootdown::report(); // @13 shootdown_report
+    report_locks(); // @13 sched_report_locks_call
     report_runs(); // @10 sched_report_runs
     pmem::report_leaks(); // @7 report_leaks
     tsc::report(); // @9 report_time
@@ -103,6 +105,22 @@ fn report_runs() {
             "sched: CPU {cpu} ran environments {} times",
             runs.load(Ordering::Relaxed)
         );
+    }
+}
+// @}
+// @{ 13 sched_report_locks
+
+/// Prints each kernel lock's counts (`lockstat.rs`), one line a lock, in the lock order
+/// (`spinlock::Rank`): `lock big kernel lock: 5210 taken, 12 waited, 340 spins, 80210 ticks
+/// waiting`. A chapter that adds a lock adds its counts to this list.
+fn report_locks() {
+    for lock in [
+        //- env::kernel_lock_stats(), // @13..14
+        env::table_lock_stats(), // @14 report_table_lock
+        vm::mmio_lock_stats(),
+        pmem::lock_stats(),
+    ] {
+        println!("{lock}");
     }
 }
 // @}

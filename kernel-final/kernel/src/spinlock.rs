@@ -38,6 +38,10 @@ use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 use crate::cpu;
 // @}
+// @{ 13 hidden
+use crate::lockstat::{LockReport, LockStats, Wait};
+use crate::tsc;
+// @}
 
 // @{ 5 lock_rank
 /// The lock order, outermost first: a CPU that holds a lock may take only locks of a later
@@ -85,6 +89,10 @@ pub struct SpinLock<T> {
     serving: AtomicU32,
     /// The number of the CPU holding the lock, or `FREE` (for checks and messages).
     holder: AtomicUsize,
+    // @{ 13 spin_stats_field
+    /// How often it was taken, and waited for.
+    stats: LockStats,
+    // @}
     data: UnsafeCell<T>,
 }
 
@@ -111,6 +119,7 @@ impl<T> SpinLock<T> {
             next_ticket: AtomicU32::new(0),
             serving: AtomicU32::new(0),
             holder: AtomicUsize::new(FREE),
+            stats: LockStats::new(), // @13 spin_stats_new
             data: UnsafeCell::new(data),
         }
     }
@@ -121,12 +130,42 @@ impl<T> SpinLock<T> {
         // @exercise 5 ticket_lock: prepare, take the next ticket, spin (cpu::relax) until serving reaches it, then acquired
         let irq = self.prepare();
         let ticket = self.next_ticket.fetch_add(1, Ordering::Relaxed);
-        while self.serving.load(Ordering::Acquire) != ticket {
-            cpu::relax();
-        }
-        self.acquired(irq)
+        // @{ 5..13
+        //- while self.serving.load(Ordering::Acquire) != ticket {
+        //-     cpu::relax();
+        //- }
+        //- self.acquired(irq)
+        // @}
+        // @{ 13 spin_lock_counted
+        // The first look counts nothing: a free lock costs what it cost before the statistics.
+        let wait = (self.serving.load(Ordering::Acquire) != ticket).then(|| self.wait_for(ticket));
+        let guard = self.acquired(irq);
+        self.stats.count(wait);
+        guard
+        // @}
         // @} ticket_lock
     }
+    // @{ 13 spin_wait_for
+
+    /// Spins until the lock serves `ticket`, and says how long that took.
+    fn wait_for(&self, ticket: u32) -> Wait {
+        let start = tsc::now();
+        let mut spins = 0;
+        while self.serving.load(Ordering::Acquire) != ticket {
+            cpu::relax();
+            spins += 1;
+        }
+        Wait {
+            spins,
+            ticks: tsc::now().wrapping_sub(start),
+        }
+    }
+
+    /// The lock's counts so far, under its name (for the end-of-run report).
+    pub fn stats(&self) -> LockReport {
+        self.stats.read(self.name)
+    }
+    // @}
     // @{ 10 try_lock
 
     /// Takes the lock if it is free at this moment, and otherwise returns `None` at once,
@@ -145,7 +184,12 @@ impl<T> SpinLock<T> {
                 Ordering::Relaxed,
             )
             .ok()?;
-        Some(self.acquired(irq))
+        //- Some(self.acquired(irq)) // @10..13
+        // @{ 13 try_lock_counted
+        let guard = self.acquired(irq);
+        self.stats.count(None);
+        Some(guard)
+        // @}
     }
     // @}
 
@@ -300,6 +344,31 @@ mod tests {
         drop(again);
         // It queued for nothing: an ordinary lock still gets its turn at once.
         drop(lock.lock());
+    }
+    // @}
+
+    // @{ 13 spin_stats_test
+    #[test]
+    fn counts_acquisitions_and_waits() {
+        let lock = Arc::new(SpinLock::new("x", Rank::Frames, ()));
+        // A round: another thread takes a ticket while this one holds the lock. If it only
+        // looked after the release, it found its turn come at once and did not wait: again.
+        let mut rounds = 0;
+        while lock.stats().waited == 0 && rounds < 100 {
+            rounds += 1;
+            let held = lock.lock();
+            let other = Arc::clone(&lock);
+            let waiter = std::thread::spawn(move || drop(other.lock()));
+            while lock.next_ticket.load(Ordering::Relaxed) != 2 * rounds {
+                std::thread::yield_now();
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+            drop(held);
+            waiter.join().unwrap();
+        }
+        let s = lock.stats();
+        assert_eq!((s.name, s.taken, s.waited), ("x", u64::from(2 * rounds), 1));
+        assert!(s.spins >= 1 && s.ticks > 0, "{s}");
     }
     // @}
 

@@ -14,6 +14,7 @@ use spin::Once;
 //- use crate::addr::{KERNEL_VMA, PAGE_SIZE, PHYSMAP_BASE, PhysAddr, VirtAddr}; // @0..2 hidden
 use crate::addr::{KERNEL_VMA, MMIO_BASE, MMIO_LIMIT, PAGE_SIZE, PHYSMAP_BASE, PhysAddr, VirtAddr}; // @2 hidden
 use crate::addr::{KSTACK_GUARD, KSTACK_SIZE, KSTACK_TOP}; // @3 hidden
+use crate::lockstat::LockReport; // @13 hidden
 use crate::spinlock::{Rank, SpinLock}; // @5 hidden
 // @{ vm_uses_pte
 //- use crate::pgtable::{self, Memory, NoMemory, PteFlags}; // @0..9
@@ -157,6 +158,13 @@ pub fn map_mmio(pa: PhysAddr, size: u64) -> VirtAddr {
     *next = va + (end - start);
     VirtAddr::new(va + (pa.as_u64() - start))
 }
+// @{ 13 mmio_lock_stats
+
+/// The MMIO window lock's counts (`lockstat.rs`), for the end-of-run report.
+pub fn mmio_lock_stats() -> LockReport {
+    MMIO_NEXT.stats()
+}
+// @}
 
 /// The flags of the kernel's own mapping of `va`, to check what a mapping really allows.
 pub fn kernel_mapping(va: VirtAddr) -> Option<PteFlags> {

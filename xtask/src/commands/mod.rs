@@ -70,8 +70,8 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "bench",
-        usage: "[chapter-NN|final]",
-        about: "benchmarks: warm boot; under -icount: a null system call, a yield, a page-fault upcall, dumbfork vs copy-on-write fork and its scaling, a timer interrupt, an IPC round trip",
+        usage: "[chapter-NN|final] [--figure NAME]...",
+        about: "benchmarks: warm boot; under -icount: a null system call, a yield, a page-fault upcall, dumbfork vs copy-on-write fork and its scaling, a timer interrupt, an IPC round trip, a cross-call, a TLB shootdown; chapter 13 against 14 under lockstress, per lock",
         main: bench::main,
     },
     // The single source of truth (tools/chapters, tools/book).

@@ -143,6 +143,11 @@ pub fn kernel_lock_holder() -> Option<usize> {
     KERNEL_LOCK.holder()
 }
 
+/// The big kernel lock's counts (`lockstat.rs`), for the end-of-run report.
+pub fn kernel_lock_stats() -> crate::lockstat::LockReport {
+    KERNEL_LOCK.stats()
+}
+
 impl EnvTable {
     /// The slot this CPU is running, if any.
     pub fn current(&self) -> Option<usize> {

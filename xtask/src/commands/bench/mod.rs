@@ -1,5 +1,6 @@
-//! `cargo xtask bench [chapter-NN|final]`: the project's performance figures. Benchmarks, never
-//! timed tests: they print numbers and fail only when a run itself fails.
+//! `cargo xtask bench [chapter-NN|final] [--figure NAME]...`: the project's performance figures
+//! (`--figure` picks some by the names below). Benchmarks, never timed tests: they print numbers
+//! and fail only when a run itself fails.
 //!
 //! - **boot** ([`boot`]): a warm `run` of chapter 0's default program, from the command to the
 //!   first line the user program prints (the build is warm, so this is cargo's check plus the
@@ -17,23 +18,28 @@
 //!   the boot CPU to a CPU that answers while it spins, on 2 CPUs.
 //! - **tlb** ([`tlb`], chapter 13): unmapping a page of an address space loaded on 1, 2 and 4
 //!   CPUs, each unmap a shootdown to the others.
+//! - **locks** ([`locks`], chapter 13): the lock-heavy `lockstress` on chapter 13 (the big
+//!   kernel lock) and chapter 14 (its smaller locks), on 1, 2 and 4 CPUs: the workload's ticks
+//!   and each lock's waits, side by side, with and without `-icount`.
 //!
-//! All but the first run the tree named on the command line (the final kernel by default) under
-//! QEMU's deterministic instruction counting (`-icount shift=0,sleep=off`) and count TSC ticks,
-//! so the figures measure work, whatever else the machine is doing: the same tree gives the same
-//! numbers every time. A figure whose programs the tree does not have yet is skipped. The host's
-//! wall time is shown for information.
+//! All but the first and the last run the tree named on the command line (the final kernel by
+//! default) under QEMU's deterministic instruction counting (`-icount shift=0,sleep=off`) and
+//! count TSC ticks, so the figures measure work, whatever else the machine is doing: the same
+//! tree gives the same numbers every time. A figure whose programs the tree does not have yet is
+//! skipped. The host's wall time is shown for information. The **locks** figure compares two
+//! trees of its own, and runs them without `-icount` too (its documentation says why).
 
 mod boot;
 mod crosscall;
 mod fork;
 mod forkscale;
 mod ipc;
+mod locks;
 mod micro;
 mod slice;
 mod tlb;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Duration;
 
@@ -41,6 +47,8 @@ use anyhow::{Context, bail};
 
 use crate::args::Args;
 use crate::cargo;
+use crate::chapter_list::Chapter;
+use crate::error::user_error;
 use crate::process;
 use crate::qemu::{self, Boot};
 use crate::repo::Repo;
@@ -55,6 +63,8 @@ const LIMIT: Duration = Duration::from_secs(600);
 
 /// A figure measured on the tree named on the command line.
 struct Figure {
+    /// Its name, for `--figure`.
+    name: &'static str,
     /// The programs it runs (it is skipped when the tree lacks one).
     programs: &'static [&'static str],
     /// The chapter that brings them, for the message when it is skipped.
@@ -63,63 +73,93 @@ struct Figure {
     print: fn(&Bench) -> anyhow::Result<()>,
 }
 
-const FIGURES: [Figure; 9] = [
+const FIGURES: [Figure; 10] = [
     Figure {
+        name: "syscall",
         programs: &[micro::SYSCALL],
         since: 0,
         print: micro::print_syscall,
     },
     Figure {
+        name: "yield",
         programs: &[micro::YIELD],
         since: 6,
         print: micro::print_yield,
     },
     Figure {
+        name: "upcall",
         programs: &[micro::UPCALL],
         since: 8,
         print: micro::print_upcall,
     },
     Figure {
+        name: "fork",
         programs: &fork::PROGRAMS,
         since: 9,
         print: fork::print,
     },
     Figure {
+        name: "forkscale",
         programs: &forkscale::PROGRAMS,
         since: 9,
         print: forkscale::print,
     },
     Figure {
+        name: "slice",
         programs: &[slice::PROGRAM],
         since: 10,
         print: slice::print,
     },
     Figure {
+        name: "ipc",
         programs: &[ipc::PROGRAM],
         since: 11,
         print: ipc::print,
     },
     // A kernel self-test: `crosscall::print` says when the tree's kernel lacks it.
     Figure {
+        name: "crosscall",
         programs: &["hello"],
         since: 12,
         print: crosscall::print,
     },
     Figure {
+        name: "tlb",
         programs: &[tlb::PROGRAM],
         since: 13,
         print: tlb::print,
     },
+    Figure {
+        name: "locks",
+        programs: &[locks::PROGRAM],
+        since: locks::SINCE,
+        print: locks::print,
+    },
 ];
 
-/// The built tree the figures run on, and QEMU.
+/// The built tree the figures run on, and QEMU; the repository and its chapters, for a figure
+/// that compares trees of its own.
 struct Bench {
     tree: Tree,
     kernel: PathBuf,
     qemu: PathBuf,
+    repo: Repo,
+    chapters: Vec<Chapter>,
 }
 
-pub fn main(repo: &Repo, args: Args) -> anyhow::Result<ExitCode> {
+pub fn main(repo: &Repo, mut args: Args) -> anyhow::Result<ExitCode> {
+    let only = args.values("figure")?;
+    if let Some(unknown) = only
+        .iter()
+        .find(|o| *o != "boot" && !FIGURES.iter().any(|f| f.name == *o))
+    {
+        let names: Vec<&str> = FIGURES.iter().map(|f| f.name).collect();
+        return Err(user_error(format!(
+            "unknown figure '{unknown}': the figures are boot, {}",
+            names.join(", ")
+        )));
+    }
+    let wanted = |name: &str| only.is_empty() || only.iter().any(|o| o == name);
     let positionals = args.positionals(1)?;
     let chapters = repo.chapters()?;
     let tree = match positionals.first() {
@@ -131,14 +171,18 @@ pub fn main(repo: &Repo, args: Args) -> anyhow::Result<ExitCode> {
     toolchain::ensure(repo)?;
     let programs = tree.programs()?;
 
-    boot::print(repo, &boot_tree)?;
+    if wanted("boot") {
+        boot::print(repo, &boot_tree)?;
+    }
 
     let bench = Bench {
         kernel: cargo::build_kernel(&tree, false)?,
         tree,
         qemu,
+        repo: repo.clone(),
+        chapters,
     };
-    for figure in &FIGURES {
+    for figure in FIGURES.iter().filter(|f| wanted(f.name)) {
         println!();
         match figure
             .programs
@@ -165,14 +209,30 @@ impl Bench {
     /// Boots the tree's kernel under `-icount` with the kernel command line `words` on `cpus`
     /// CPUs, and fails unless the kernel finishes cleanly.
     fn run(&self, words: &[&str], cpus: u32) -> anyhow::Result<Run> {
+        self.run_kernel(&self.kernel, words, cpus, true)
+    }
+
+    /// Boots `kernel` as [`Bench::run`] does, under `-icount` if `icount`, else free-running
+    /// with the threading `cargo xtask test` uses ([`qemu::threads_for`]).
+    fn run_kernel(
+        &self,
+        kernel: &Path,
+        words: &[&str],
+        cpus: u32,
+        icount: bool,
+    ) -> anyhow::Result<Run> {
         let progs: Vec<String> = words.iter().map(|w| w.to_string()).collect();
-        let extra = ICOUNT.map(String::from);
+        let (extra, threads) = if icount {
+            // `-icount` runs every CPU in one thread anyway.
+            (ICOUNT.map(String::from).to_vec(), qemu::Threads::Default)
+        } else {
+            (Vec::new(), qemu::threads_for(cpus, qemu::host_cores()))
+        };
         let boot = Boot {
-            kernel: &self.kernel,
+            kernel,
             progs: &progs,
             cpus,
-            // `-icount` runs every CPU in one thread anyway.
-            threads: qemu::Threads::Default,
+            threads,
             gdb: false,
             extra: &extra,
         };
