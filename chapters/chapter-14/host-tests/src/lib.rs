@@ -22,6 +22,8 @@ pub mod elf;
 pub mod envid;
 #[path = "../../kernel/src/frame.rs"]
 pub mod frame;
+#[path = "../../kernel/src/lockstat.rs"]
+pub mod lockstat;
 #[path = "../../kernel/src/memmap.rs"]
 pub mod memmap;
 #[path = "../../kernel/src/mp.rs"]
@@ -124,5 +126,25 @@ pub mod cpu {
         pub fn disable() -> IrqOff {
             IrqOff
         }
+    }
+}
+
+/// The host's stand-in for the kernel's `tsc` module (which needs `rdtsc` and the PIT): the
+/// lock statistics time their waits with it.
+pub mod tsc {
+    /// In the tests, nanoseconds since the first call: a clock that only goes forward.
+    #[cfg(test)]
+    pub fn now() -> u64 {
+        static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+        START
+            .get_or_init(std::time::Instant::now)
+            .elapsed()
+            .as_nanos() as u64
+    }
+
+    /// Outside the tests nothing runs: no time passes.
+    #[cfg(not(test))]
+    pub fn now() -> u64 {
+        0
     }
 }

@@ -113,7 +113,8 @@ impl EnvTable {
 #[path = "env_lock.rs"]
 mod lock;
 pub use lock::{
-    EnvGuard, SpacePin, holding_lock, lock, lock_holder, race_window, read_options, try_lock,
+    EnvGuard, SpacePin, holding_lock, lock, lock_holder, race_window, read_options,
+    table_lock_stats, try_lock,
 };
 
 impl EnvTable {

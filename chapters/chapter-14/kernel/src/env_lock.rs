@@ -26,6 +26,7 @@ use super::EnvTable;
 use crate::addr::PhysAddr;
 use crate::aspace::SpaceId;
 use crate::cmdline::Switch;
+use crate::lockstat::LockReport;
 use crate::spinlock::{Rank, SpinGuard, SpinLock};
 use crate::{cpu, pmem, tsc, vm};
 
@@ -54,6 +55,11 @@ pub fn holding_lock() -> bool {
 /// The CPU holding the table lock, if any (for panic messages).
 pub fn lock_holder() -> Option<usize> {
     ENV_TABLE.holder()
+}
+
+/// The table lock's counts (`lockstat.rs`), for the end-of-run report.
+pub fn table_lock_stats() -> LockReport {
+    ENV_TABLE.stats()
 }
 
 /// On unless the command line says `racewindow=wide`: then every call that works on an address

@@ -26,6 +26,7 @@ mod ipc;
 mod ipi;
 mod lapic;
 mod loader;
+mod lockstat;
 mod memmap;
 mod mp;
 mod mp_layout;

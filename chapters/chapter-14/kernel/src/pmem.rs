@@ -11,6 +11,7 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::addr::{PAGE_SIZE, PhysAddr, VirtAddr};
 use crate::frame::{FrameTable, PageInfo};
+use crate::lockstat::LockReport;
 use crate::memmap::MemoryMap;
 use crate::pgtable::{Memory, PageTable};
 use crate::println;
@@ -27,6 +28,11 @@ const BOOT_MAPPED: u64 = 1 << 30;
 /// The frame table. Every change to any page table or frame count happens with this lock held.
 static FRAMES: SpinLock<Option<FrameTable<'static>>> =
     SpinLock::new("frame table", Rank::Frames, None);
+
+/// The frame lock's counts (`lockstat.rs`), for the end-of-run report.
+pub fn lock_stats() -> LockReport {
+    FRAMES.stats()
+}
 
 /// Copies the physical memory at `[pa, pa + buf.len())` into `buf`, if all of it lies below
 /// 1 MiB (the MP-table parser's reader, chapter 1). Refuses anything else.

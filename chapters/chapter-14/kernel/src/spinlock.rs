@@ -33,6 +33,8 @@ use core::ops::{Deref, DerefMut};
 use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 use crate::cpu;
+use crate::lockstat::{LockReport, LockStats, Wait};
+use crate::tsc;
 
 /// The lock order, outermost first: a CPU that holds a lock may take only locks of a later
 /// rank. (The console's lock is not a `SpinLock`, see `console.rs`; it is always innermost.)
@@ -70,6 +72,8 @@ pub struct SpinLock<T> {
     serving: AtomicU32,
     /// The number of the CPU holding the lock, or `FREE` (for checks and messages).
     holder: AtomicUsize,
+    /// How often it was taken, and waited for.
+    stats: LockStats,
     data: UnsafeCell<T>,
 }
 
@@ -94,6 +98,7 @@ impl<T> SpinLock<T> {
             next_ticket: AtomicU32::new(0),
             serving: AtomicU32::new(0),
             holder: AtomicUsize::new(FREE),
+            stats: LockStats::new(),
             data: UnsafeCell::new(data),
         }
     }
@@ -103,10 +108,30 @@ impl<T> SpinLock<T> {
     pub fn lock(&self) -> SpinGuard<'_, T> {
         let irq = self.prepare();
         let ticket = self.next_ticket.fetch_add(1, Ordering::Relaxed);
+        // The first look counts nothing: a free lock costs what it cost before the statistics.
+        let wait = (self.serving.load(Ordering::Acquire) != ticket).then(|| self.wait_for(ticket));
+        let guard = self.acquired(irq);
+        self.stats.count(wait);
+        guard
+    }
+
+    /// Spins until the lock serves `ticket`, and says how long that took.
+    fn wait_for(&self, ticket: u32) -> Wait {
+        let start = tsc::now();
+        let mut spins = 0;
         while self.serving.load(Ordering::Acquire) != ticket {
             cpu::relax();
+            spins += 1;
         }
-        self.acquired(irq)
+        Wait {
+            spins,
+            ticks: tsc::now().wrapping_sub(start),
+        }
+    }
+
+    /// The lock's counts so far, under its name (for the end-of-run report).
+    pub fn stats(&self) -> LockReport {
+        self.stats.read(self.name)
     }
 
     /// Takes the lock if it is free at this moment, and otherwise returns `None` at once,
@@ -125,7 +150,9 @@ impl<T> SpinLock<T> {
                 Ordering::Relaxed,
             )
             .ok()?;
-        Some(self.acquired(irq))
+        let guard = self.acquired(irq);
+        self.stats.count(None);
+        Some(guard)
     }
 
     /// What comes before taking the lock: interrupts off, and the checks that this CPU may
@@ -267,6 +294,29 @@ mod tests {
         drop(again);
         // It queued for nothing: an ordinary lock still gets its turn at once.
         drop(lock.lock());
+    }
+
+    #[test]
+    fn counts_acquisitions_and_waits() {
+        let lock = Arc::new(SpinLock::new("x", Rank::Frames, ()));
+        // A round: another thread takes a ticket while this one holds the lock. If it only
+        // looked after the release, it found its turn come at once and did not wait: again.
+        let mut rounds = 0;
+        while lock.stats().waited == 0 && rounds < 100 {
+            rounds += 1;
+            let held = lock.lock();
+            let other = Arc::clone(&lock);
+            let waiter = std::thread::spawn(move || drop(other.lock()));
+            while lock.next_ticket.load(Ordering::Relaxed) != 2 * rounds {
+                std::thread::yield_now();
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+            drop(held);
+            waiter.join().unwrap();
+        }
+        let s = lock.stats();
+        assert_eq!((s.name, s.taken, s.waited), ("x", u64::from(2 * rounds), 1));
+        assert!(s.spins >= 1 && s.ticks > 0, "{s}");
     }
 
     #[test]

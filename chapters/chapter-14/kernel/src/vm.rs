@@ -12,6 +12,7 @@ use spin::Once;
 
 use crate::addr::{KERNEL_VMA, MMIO_BASE, MMIO_LIMIT, PAGE_SIZE, PHYSMAP_BASE, PhysAddr, VirtAddr};
 use crate::addr::{KSTACK_GUARD, KSTACK_SIZE, KSTACK_TOP};
+use crate::lockstat::LockReport;
 use crate::pgtable::{self, Memory, NoMemory, Pte, PteFlags};
 use crate::pmem::{self, KernelMemory};
 use crate::spinlock::{Rank, SpinLock};
@@ -141,6 +142,11 @@ pub fn map_mmio(pa: PhysAddr, size: u64) -> VirtAddr {
     .expect("vm: out of memory mapping device registers");
     *next = va + (end - start);
     VirtAddr::new(va + (pa.as_u64() - start))
+}
+
+/// The MMIO window lock's counts (`lockstat.rs`), for the end-of-run report.
+pub fn mmio_lock_stats() -> LockReport {
+    MMIO_NEXT.stats()
 }
 
 /// The flags of the kernel's own mapping of `va`, to check what a mapping really allows.
