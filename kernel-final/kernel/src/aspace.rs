@@ -15,7 +15,12 @@
 //!   kernel uses no PCIDs and no global user pages), so a CPU leaves the set when it switches
 //!   away.
 //!
-//! The table lives in the environment table, under the big kernel lock, like everything it
+// @{ 13..14 hidden
+//- //! The table lives in the environment table, under the big kernel lock, like everything it
+// @}
+// @{ 14 hidden
+//! The table lives in the environment table, under its lock, like everything it
+// @}
 //! describes. The page tables themselves hang off the root each environment records
 //! (`Env::root`); this file only counts and records.
 #![deny(unsafe_code)]

@@ -39,7 +39,12 @@ pub const WAKE: u8 = 0xf0;
 pub const CROSS_CALL: u8 = 0xf1;
 /// "Enter the kernel": the environment this CPU runs was destroyed by another CPU, and only
 /// this one can free it (`env::destroy`). Unlike the other two, it takes the usual way in,
-/// through the big kernel lock, to the check for a dying environment.
+// @{ 12..14 hidden
+//- /// through the big kernel lock, to the check for a dying environment.
+// @}
+// @{ 14 hidden
+/// through the env table lock, to the check for a dying environment.
+// @}
 pub const KICK: u8 = 0xf2;
 // @}
 

@@ -85,7 +85,12 @@ fn kmain(mut info: BootInfo) -> ! {
     // @}
     // @{ bsp_lock
     // @{ 5
-    // The big kernel lock, before any other CPU runs kernel code; `sched::schedule` lets go of it
+    // @{ 5..14 hidden
+    //- // The big kernel lock, before any other CPU runs kernel code; `sched::schedule` lets go of it
+    // @}
+    // @{ 14 hidden
+    // The env table lock, before any other CPU runs kernel code; `sched::schedule` lets go of it
+    // @}
     // when this CPU enters user mode.
     //- let mut envs = env::lock_kernel(); // @5..14
     let mut envs = env::lock(); // @14 bsp_table_lock

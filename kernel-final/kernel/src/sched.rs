@@ -111,7 +111,12 @@ fn report_runs() {
 // @{ 13 sched_report_locks
 
 /// Prints each kernel lock's counts (`lockstat.rs`), one line a lock, in the lock order
-/// (`spinlock::Rank`): `lock big kernel lock: 5210 taken, 12 waited, 340 spins, 80210 ticks
+// @{ 13..14 hidden
+//- /// (`spinlock::Rank`): `lock big kernel lock: 5210 taken, 12 waited, 340 spins, 80210 ticks
+// @}
+// @{ 14 hidden
+/// (`spinlock::Rank`): `lock env table: 5210 taken, 12 waited, 340 spins, 80210 ticks
+// @}
 /// waiting`. A chapter that adds a lock adds its counts to this list.
 fn report_locks() {
     for lock in [

@@ -103,7 +103,12 @@ pub const CROSS_CALL_ROUND_TRIP: &str = "selftest=crosscall-roundtrip";
 /// Calls answered by [`count_call`].
 static ANSWERED: AtomicU64 = AtomicU64::new(0);
 
-/// Makes cross-calls from the boot CPU, which holds the big kernel lock, to every other CPU,
+// @{ 12..14 hidden
+//- /// Makes cross-calls from the boot CPU, which holds the big kernel lock, to every other CPU,
+// @}
+// @{ 14 hidden
+/// Makes cross-calls from the boot CPU, which holds the env table lock, to every other CPU,
+// @}
 /// each of which is spinning for that lock in `smp::ap_main` with interrupts off: one
 /// synchronous call each, then an asynchronous one, then one synchronous call to all of them at
 /// once. They can answer only because spinning CPUs answer calls; with `spinanswer=off` the
@@ -137,7 +142,12 @@ fn count_call(_: u64) {
     ANSWERED.fetch_add(1, Ordering::Relaxed);
 }
 
-/// Times synchronous cross-calls from the boot CPU to CPU 1 (spinning for the big kernel lock,
+// @{ 12..14 hidden
+//- /// Times synchronous cross-calls from the boot CPU to CPU 1 (spinning for the big kernel lock,
+// @}
+// @{ 14 hidden
+/// Times synchronous cross-calls from the boot CPU to CPU 1 (spinning for the env table lock,
+// @}
 /// as in [`cross_calls`]): the cost of a call there and back, in TSC ticks, which `cargo xtask
 /// bench` reads under deterministic instruction counting.
 fn cross_call_round_trip() {

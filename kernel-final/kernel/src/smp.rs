@@ -197,7 +197,12 @@ extern "C" fn ap_main(cpu: u64) -> ! {
 static HALTED: [AtomicBool; MAX_CPUS] = [const { AtomicBool::new(false) }; MAX_CPUS];
 
 /// Halts this CPU for good, after saying so (see [`wait_for_others_to_halt`]). The caller must
-/// not hold the big kernel lock.
+// @{ 5..14 hidden
+//- /// not hold the big kernel lock.
+// @}
+// @{ 14 hidden
+/// not hold the env table lock.
+// @}
 pub fn halt_this_cpu() -> ! {
     assert!(
         //- !env::holding_kernel_lock(), // @5..14
@@ -258,7 +263,12 @@ pub fn is_idle() -> bool {
     HALTED[cpu::id()].load(Ordering::Acquire)
 }
 
-/// Marks this CPU idle, *before* it lets go of the big kernel lock on its way to `idle`: a CPU
+// @{ 12..14 hidden
+//- /// Marks this CPU idle, *before* it lets go of the big kernel lock on its way to `idle`: a CPU
+// @}
+// @{ 14 hidden
+/// Marks this CPU idle, *before* it lets go of the env table lock on its way to `idle`: a CPU
+// @}
 /// that makes an environment runnable (holding the lock) then either sees this one idle and
 /// wakes it, or made it runnable before this CPU's last look. Marking it after the lock is gone
 /// would leave a gap in which the work appears, nobody wakes this CPU, and it sleeps through
@@ -267,14 +277,24 @@ pub fn set_idle() {
     HALTED[cpu::id()].store(true, Ordering::Release);
 }
 
-/// This CPU, woken, has the big kernel lock and is no longer idle.
+// @{ 12..14 hidden
+//- /// This CPU, woken, has the big kernel lock and is no longer idle.
+// @}
+// @{ 14 hidden
+/// This CPU, woken, has the env table lock and is no longer idle.
+// @}
 pub fn set_busy() {
     HALTED[cpu::id()].store(false, Ordering::Release);
 }
 
 /// Wakes one idle CPU, if there is one, to run an environment that has just become runnable,
 /// instead of leaving it to that CPU's next tick (or, with `preempt=off`, to nobody). Called
-/// with the big kernel lock held.
+// @{ 12..14 hidden
+//- /// with the big kernel lock held.
+// @}
+// @{ 14 hidden
+/// with the env table lock held.
+// @}
 pub fn wake_an_idle_cpu() {
     // The search starts after the CPU woken last time: starting at CPU 0 would wake the same
     // CPU again and again (it counts as idle until it has the lock), and leave the others
@@ -291,7 +311,12 @@ pub fn wake_an_idle_cpu() {
     }
 }
 
-/// Where [`wake_an_idle_cpu`] starts looking (changed under the big kernel lock).
+// @{ 12..14 hidden
+//- /// Where [`wake_an_idle_cpu`] starts looking (changed under the big kernel lock).
+// @}
+// @{ 14 hidden
+/// Where [`wake_an_idle_cpu`] starts looking (changed under the env table lock).
+// @}
 static NEXT_TO_WAKE: AtomicUsize = AtomicUsize::new(0);
 
 /// The CPUs that started: the only ones an IPI can reach (a CPU that did not start is in the

@@ -172,7 +172,12 @@ extern "C" fn trap(frame: &mut TrapFrame) -> ! {
         kernel_trap(frame);
     }
     // An IPI that finds the CPU in user mode is answered at once, and the CPU goes straight
-    // back, without the big kernel lock: the lock's holder may be the CPU waiting for this
+    // @{ 12..14 hidden
+    //- // back, without the big kernel lock: the lock's holder may be the CPU waiting for this
+    // @}
+    // @{ 14 hidden
+    // back, without the env table lock: the lock's holder may be the CPU waiting for this
+    // @}
     // very answer. A kick alone goes on, to the lock and the check for a dying environment.
     if ipi::is_ipi(vector) && frame.came_from_user() {
         take_interrupt(vector);
@@ -328,7 +333,12 @@ fn dispatch(envs: &mut EnvTable, cur: usize, frame: &TrapFrame) {
 // @} trap_dispatch
 
 // @{ 10 idle_looks
-/// How many times a CPU woken from idle tries the big kernel lock before it sleeps again.
+// @{ 10..14 hidden
+//- /// How many times a CPU woken from idle tries the big kernel lock before it sleeps again.
+// @}
+// @{ 14 hidden
+/// How many times a CPU woken from idle tries the env table lock before it sleeps again.
+// @}
 const IDLE_LOOKS: usize = 100;
 
 // @}

@@ -75,7 +75,7 @@ fn kmain(mut info: BootInfo) -> ! {
     cpu::set_table(&smp, &lapic);
     timer::calibrate(&lapic);
     tsc::calibrate();
-    // The big kernel lock, before any other CPU runs kernel code; `sched::schedule` lets go of it
+    // The env table lock, before any other CPU runs kernel code; `sched::schedule` lets go of it
     // when this CPU enters user mode.
     let mut envs = env::lock();
     // Before any AP starts: an AP answers calls, or not, from its first spin.

@@ -142,7 +142,7 @@ extern "C" fn trap(frame: &mut TrapFrame) -> ! {
         kernel_trap(frame);
     }
     // An IPI that finds the CPU in user mode is answered at once, and the CPU goes straight
-    // back, without the big kernel lock: the lock's holder may be the CPU waiting for this
+    // back, without the env table lock: the lock's holder may be the CPU waiting for this
     // very answer. A kick alone goes on, to the lock and the check for a dying environment.
     if ipi::is_ipi(vector) && frame.came_from_user() {
         take_interrupt(vector);
@@ -230,7 +230,7 @@ fn dispatch(envs: &mut EnvTable, cur: usize, frame: &TrapFrame) {
     }
 }
 
-/// How many times a CPU woken from idle tries the big kernel lock before it sleeps again.
+/// How many times a CPU woken from idle tries the env table lock before it sleeps again.
 const IDLE_LOOKS: usize = 100;
 
 /// Takes an interrupt that needs no environment: acknowledges it and, for an IPI, counts it

@@ -2,8 +2,14 @@
 //! What IPC does when CPUs race, in two cases whose outcome the kernel defines.
 //!
 //! Two senders, one receiver: the parent forks two children that each send it [`COUNT`]
-//! numbered messages, at the same time on several CPUs. The big kernel lock serves the sends
-//! one at a time: exactly one finds the parent receiving, the other is told it is not and
+// @{ 11..14
+//- //! numbered messages, at the same time on several CPUs. The big kernel lock serves the sends
+//- //! one at a time: exactly one finds the parent receiving, the other is told it is not and
+// @}
+// @{ 14
+//! numbered messages, at the same time on several CPUs. The table lock serves the sends one
+//! at a time: exactly one finds the parent receiving, the other is told it is not and
+// @}
 //! tries again. The parent must get every message once, and each sender's in order.
 //!
 //! A receiver destroyed while a sender waits: the parent forks a child that never receives and
