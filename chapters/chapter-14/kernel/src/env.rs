@@ -279,6 +279,17 @@ pub fn leave_current(mut envs: EnvGuard) {
 /// Runs the environment in `slot` on this CPU: makes it current and running, switches to its
 /// address space, and returns to user mode through its saved frame (JOS's `env_run`).
 pub fn run(mut envs: EnvGuard, slot: usize) -> ! {
+    // Choosing an environment and marking it running are one step under the table lock, so an
+    // environment running elsewhere is never chosen; if it were, two CPUs would run it.
+    if let EnvStatus::Running { cpu } = envs.envs[slot].status
+        && cpu != cpu::id()
+    {
+        let id = envs.envs[slot].id;
+        panic!(
+            "env: CPU {} chose {id:08x}, which runs on CPU {cpu}",
+            cpu::id()
+        );
+    }
     if let Some(cur) = envs.current()
         && cur != slot
         && matches!(envs.envs[cur].status, EnvStatus::Running { .. })
