@@ -90,6 +90,10 @@ fn boot_apic_id() -> u8 {
 }
 
 /// The CPUs the kernel runs, and where they came from.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one value, made once at boot on the boot stack; the kernel has no heap to box in"
+)]
 pub enum Cpus {
     /// ACPI's MADT (chapter 15).
     Madt(Madt),

@@ -115,7 +115,7 @@ pub fn main(repo: &Repo, mut args: Args) -> anyhow::Result<ExitCode> {
 }
 
 /// The option `--NAME`'s value as a number, decimal or `0x` hexadecimal.
-fn number(args: &mut Args, name: &str) -> anyhow::Result<Option<u64>> {
+pub(super) fn number(args: &mut Args, name: &str) -> anyhow::Result<Option<u64>> {
     let Some(value) = args.value(name)? else {
         return Ok(None);
     };
