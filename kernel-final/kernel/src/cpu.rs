@@ -219,7 +219,7 @@ pub fn try_id() -> Option<usize> {
 /// has no heap: the MP parser's CPU list, and in later chapters the APIC-id table, the online
 /// flags, the per-CPU areas, the GDT's task-state segments and the kernel stacks (two per CPU).
 //- /// Raising it costs that memory; the xAPIC's 8-bit APIC ids cap it at 255. // @1..15
-// @{ 15 max_cpus_bounds
+// @{ 15
 /// What bounds it (chapter 15): a [`CpuSet`](crate::cpuset::CpuSet) is one `u64`, so 64 at
 /// most; the xAPIC addresses a CPU by an 8-bit APIC id, 255 being the broadcast, so a machine
 /// with more CPUs needs the x2APIC (and ids above 254 are left off); each CPU costs a static

@@ -133,7 +133,7 @@ pub fn stop_others() -> usize {
     }
     //- lapic().send(Ipi::nmi(0).to_all_others()); // @12..15
     let me = cpu::id();
-    // @{ 15 stop_each
+    // @{ 15
     // An NMI to each CPU that started, not one to "all but self": that would also reach the
     // CPUs the kernel left off (beyond MAX_CPUS), which still sit in the firmware's halt loop
     // in real mode, where an NMI runs the firmware's handler: QEMU then resets the machine.

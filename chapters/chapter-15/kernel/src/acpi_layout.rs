@@ -64,7 +64,7 @@ pub struct SdtHeader {
     pub creator_revision: u32,
 }
 
-/// The MADT's fixed part (ACPI 5.2.12, Table 5.43): the header, then two fields; the
+/// The MADT's fixed part (ACPI 5.2.12): the header, then two fields; the
 /// interrupt controller structures follow, up to `header.length`.
 #[repr(C)]
 pub struct MadtHeader {
@@ -75,14 +75,14 @@ pub struct MadtHeader {
     pub flags: u32,
 }
 
-/// The first two bytes of every MADT entry (ACPI 5.2.12, Table 5.45): its type and its length.
+/// The first two bytes of every MADT entry (ACPI 5.2.12): its type and its length.
 #[repr(C)]
 pub struct EntryHeader {
     pub entry_type: u8,
     pub length: u8,
 }
 
-/// The MADT entry types the kernel reads (ACPI Table 5.45); the others it skips by length.
+/// The MADT entry types the kernel reads (ACPI 5.2.12); the others it skips by length.
 pub const LOCAL_APIC: u8 = 0;
 pub const IO_APIC: u8 = 1;
 pub const SOURCE_OVERRIDE: u8 = 2;
@@ -101,7 +101,7 @@ pub struct LocalApic {
     pub flags: u32,
 }
 
-/// A processor's flags (ACPI Table 5.47), for local APIC and local x2APIC entries alike:
+/// A processor's flags (ACPI 5.2.12.2), for local APIC and local x2APIC entries alike:
 /// the processor is usable now; or it is not, but can be brought online later (hot-plugged),
 /// and the firmware says so to let the OS reserve room for it. A processor with neither flag
 /// is not usable at all.
