@@ -6,11 +6,11 @@
 //! suite runs the same tests with a few thousand inputs.
 
 use std::process::ExitCode;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 use anyhow::Context;
 
-use super::fuzz::number;
+use super::fuzz::{number, seed};
 use crate::args::Args;
 use crate::cargo;
 use crate::error::user_error;
@@ -23,12 +23,7 @@ const FILTER: &str = "fuzz::fuzz_";
 
 pub fn main(repo: &Repo, mut args: Args) -> anyhow::Result<ExitCode> {
     let inputs = number(&mut args, "inputs")?.unwrap_or(1_000_000);
-    let seed = match number(&mut args, "seed")? {
-        Some(seed) => seed,
-        None => SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(1, |t| t.as_secs()),
-    };
+    let seed = seed(&mut args)?;
     args.no_passthrough()?;
     let positionals = args.positionals(1)?;
     let chapters = repo.chapters()?;

@@ -100,8 +100,9 @@ impl Cpus {
 /// The APIC ids of the CPUs the kernel runs, indexed by CPU number, and how many there are.
 static APIC_IDS: Once<([u8; MAX_CPUS], usize)> = Once::new();
 
-/// Builds the CPU table, once, from the MP table's list of CPUs (`smp`), with the boot CPU's
-/// APIC id as its own APIC (`lapic`) reports it, and says what the boot CPU's APIC is.
+/// Builds the CPU table, once, from the list of CPUs that [`find_cpus`] made (`smp`: the
+/// MADT's or the MP table's), with the boot CPU's APIC id as its own APIC (`lapic`) reports
+/// it, and says what the boot CPU's APIC is.
 pub fn set_table(smp: &Cpus, lapic: &Lapic) {
     let cpus = smp.cpus();
     assert!(cpus.len() <= MAX_CPUS, "cpu: more CPUs than MAX_CPUS");
