@@ -46,9 +46,12 @@ impl Run<'_> {
 }
 
 /// Does `spec` apply to the tree of `chapter` (`None`: `kernel-final`, to which every test
-/// applies)?
+/// applies that has no `until`)?
 pub fn applies(spec: &TestSpec, chapter: Option<u32>) -> bool {
-    chapter.is_none_or(|n| spec.since <= n)
+    match chapter {
+        Some(n) => spec.since <= n && spec.until.is_none_or(|until| n <= until),
+        None => spec.until.is_none(),
+    }
 }
 
 /// Does a test called `name` pass the command line's filter (a substring of test names)?
@@ -94,6 +97,9 @@ pub fn exercise_runs<'a>(
     let mut earlier: Vec<u32> = Vec::new();
     let mut runs = Vec::new();
     for spec in specs {
+        if !applies(spec, Some(chapter)) {
+            continue;
+        }
         let own = spec.since == chapter;
         let must_fail = own && spec.needs_exercise;
         let first_of_its_chapter = spec.since < chapter && !earlier.contains(&spec.since);
@@ -164,6 +170,34 @@ mod tests {
 
     fn labels(runs: &[Run]) -> Vec<String> {
         runs.iter().map(Run::label).collect()
+    }
+
+    #[test]
+    fn a_test_with_until_ends_there() {
+        let text = r#"
+            [[test]]
+            name = "old"
+            prog = "hello"
+            since = 1
+            until = 2
+
+            [[test]]
+            name = "new"
+            prog = "hello"
+            since = 3
+        "#;
+        let specs = parse_all(&[("t.toml".to_string(), text.to_string())]).unwrap();
+        assert_eq!(labels(&select(&specs, Some(2), None)), ["old [1 CPU]"]);
+        assert_eq!(labels(&select(&specs, Some(3), None)), ["new [1 CPU]"]);
+        assert_eq!(labels(&select(&specs, None, None)), ["new [1 CPU]"]);
+        // The smoke test of an earlier chapter, for chapter 3's exercise: not `old`.
+        assert!(
+            exercise_runs(&specs, 3, None)
+                .iter()
+                .all(|r| r.spec.name != "old")
+        );
+        let bad = "[[test]]\nname='x'\nprog='p'\nsince=3\nuntil=2";
+        assert!(parse_all(&[("t.toml".to_string(), bad.to_string())]).is_err());
     }
 
     #[test]

@@ -10,10 +10,11 @@ use super::{ExpectedExit, Pattern, TestSpec};
 use crate::cmdline;
 
 /// The keys a `[[test]]` table may have.
-const KEYS: [&str; 13] = [
+const KEYS: [&str; 14] = [
     "name",
     "prog",
     "since",
+    "until",
     "cpus",
     "repeat",
     "timeout",
@@ -52,6 +53,7 @@ pub fn parse_test(file: &str, test: &Table, problems: &mut Vec<String>) -> Optio
     let name = required(test, "name", problems).and_then(|v| name(v, problems));
     let progs = required(test, "prog", problems).and_then(|v| progs(v, problems));
     let since = required(test, "since", problems).and_then(|v| since(v, problems));
+    let until = test.get("until").map(|v| until(v, since, problems));
     let cpus = test
         .get("cpus")
         .map_or(Some(vec![1]), |v| cpus(v, problems));
@@ -87,6 +89,7 @@ pub fn parse_test(file: &str, test: &Table, problems: &mut Vec<String>) -> Optio
         file: file.to_string(),
         progs: progs?,
         since: since?,
+        until: until.flatten(),
         cpus: cpus?,
         repeat: repeat?,
         timeout: Duration::from_secs(timeout?),
@@ -204,6 +207,17 @@ fn since(value: &Value, problems: &mut Vec<String>) -> Option<u32> {
         Value::Integer(n) if *n >= 0 => u32::try_from(*n).ok(),
         _ => {
             problems.push("`since` must be a chapter number (0 or more)".into());
+            None
+        }
+    }
+}
+
+/// `until = 14`: the last chapter the test applies to, at least its `since`.
+fn until(value: &Value, since: Option<u32>, problems: &mut Vec<String>) -> Option<u32> {
+    match value {
+        Value::Integer(n) if *n >= i64::from(since.unwrap_or(0)) => u32::try_from(*n).ok(),
+        _ => {
+            problems.push("`until` must be a chapter number, at least `since`".into());
             None
         }
     }

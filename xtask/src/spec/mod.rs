@@ -48,6 +48,10 @@ pub struct TestSpec {
     /// The words of the kernel command line, in order: programs and options (`NAME=VALUE`).
     pub progs: Vec<String>,
     pub since: u32,
+    /// The last chapter it applies to (`None`: every later one, and `kernel-final/`). A test
+    /// whose expectations a later chapter changes ends here, and a test of that chapter takes
+    /// over.
+    pub until: Option<u32>,
     pub cpus: Vec<u32>,
     /// How many times the test runs at each CPU count (a race may show only now and then).
     pub repeat: u32,

@@ -176,9 +176,9 @@ pub fn try_id() -> Option<usize> {
 /// What bounds it (chapter 15): a [`CpuSet`](crate::cpuset::CpuSet) is one `u64`, so 64 at
 /// most; the xAPIC addresses a CPU by an 8-bit APIC id, 255 being the broadcast, so a machine
 /// with more CPUs needs the x2APIC (and ids above 254 are left off); each CPU costs a static
-/// per-CPU area (a TSS with its 8 KiB I/O bitmap) and 16 bytes of GDT, and each CPU that
-/// exists two kernel stacks of 64 KiB. The trampoline is no bound: it starts one AP at a time
-/// in one page.
+/// per-CPU area (its TSS with a short I/O bitmap, `percpu.rs`: about 300 bytes) and 16 bytes of
+/// GDT, and each CPU that exists two kernel stacks of 64 KiB. The trampoline is no bound: it
+/// starts one AP at a time in one page.
 pub const MAX_CPUS: usize = 32;
 
 /// The index of the CPU running this code.
