@@ -7,6 +7,10 @@
 //! 0, 1, 2...: firmware may number them 0, 2, 4... or leave gaps, so the kernel never uses an
 //! APIC id as an index; it looks the id up here.
 // @}
+// @{ 15 cpu_doc_acpi
+//! From chapter 15 on the list comes from ACPI's MADT where the firmware has one, with the MP
+//! table as the fallback ([`find_cpus`]).
+// @}
 // @{ 5 cpu_irq_doc
 //!
 //! It also knows whether this CPU takes interrupts: [`IrqOff`] turns them off for as long as it

@@ -4,6 +4,8 @@
 //! CPUs the kernel runs, in the order that gives each its CPU number. APIC ids need not be
 //! 0, 1, 2...: firmware may number them 0, 2, 4... or leave gaps, so the kernel never uses an
 //! APIC id as an index; it looks the id up here.
+//! From chapter 15 on the list comes from ACPI's MADT where the firmware has one, with the MP
+//! table as the fallback ([`find_cpus`]).
 //!
 //! It also knows whether this CPU takes interrupts: [`IrqOff`] turns them off for as long as it
 //! lives (spinlocks hold one).
