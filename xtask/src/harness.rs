@@ -90,17 +90,18 @@ impl Bench<'_> {
             ));
         }
         // A later `-m` overrides QEMU's usual one.
-        let memory: Vec<String> = match run.spec.memory_mib {
+        let mut extra: Vec<String> = match run.spec.memory_mib {
             Some(mib) => vec!["-m".into(), format!("{mib}M")],
             None => Vec::new(),
         };
+        extra.extend(run.spec.qemu_args.iter().cloned());
         let boot = Boot {
             kernel: &self.kernel,
             progs: &run.spec.progs,
             cpus: run.cpus,
             threads: qemu::threads_for(run.cpus, qemu::host_cores()),
             gdb: false,
-            extra: &memory,
+            extra: &extra,
         };
         let mut cmd = Command::new(self.qemu);
         cmd.args(qemu::args(&boot));

@@ -79,12 +79,16 @@ pub fn args(boot: &Boot) -> Vec<OsString> {
         "128M",
         "-device",
         "isa-debug-exit,iobase=0xf4,iosize=0x04",
-        "-smp",
     ]
     .iter()
     .map(OsString::from)
     .collect();
-    args.push(format!("{0},sockets={0}", boot.cpus).into());
+    // A `-smp` among the extra arguments gives the topology itself: QEMU would merge ours into
+    // it (`-smp 1,sockets=1 -smp 4` is one socket of four cores, not four sockets).
+    if smp_in(boot.extra).is_none() {
+        args.push("-smp".into());
+        args.push(format!("{0},sockets={0}", boot.cpus).into());
+    }
     if boot.threads == Threads::Single {
         args.push("-accel".into());
         args.push("tcg,thread=single".into());
@@ -99,6 +103,26 @@ pub fn args(boot: &Boot) -> Vec<OsString> {
     }
     args.extend(boot.extra.iter().map(OsString::from));
     args
+}
+
+/// The number of CPUs that the last `-smp` among `extra` asks for, if there is one: its
+/// `cpus=` or leading number, else the product of the topology's counts (`sockets=2,cores=4`).
+/// `None` also when the value says no count.
+pub fn smp_in(extra: &[String]) -> Option<u32> {
+    let value = extra.windows(2).rev().find(|w| w[0] == "-smp")?[1].as_str();
+    let (mut count, mut product) = (None, None::<u32>);
+    for (i, part) in value.split(',').enumerate() {
+        match part.split_once('=') {
+            None if i == 0 => count = part.parse().ok(),
+            Some(("cpus", n)) => count = n.parse().ok(),
+            Some(("sockets" | "dies" | "clusters" | "cores" | "threads", n)) => {
+                let n: u32 = n.parse().ok()?;
+                product = Some(product.unwrap_or(1).saturating_mul(n));
+            }
+            _ => {}
+        }
+    }
+    count.or(product)
 }
 
 /// What QEMU's exit status `status` says about the kernel.
@@ -229,6 +253,34 @@ mod tests {
             extra: &[],
         };
         assert!(command_line(&boot).contains("-smp 4,sockets=4 -accel tcg,thread=single -kernel"));
+    }
+
+    #[test]
+    fn an_extra_smp_replaces_ours() {
+        let words = |s: &str| s.split(' ').map(str::to_string).collect::<Vec<_>>();
+        assert_eq!(smp_in(&words("-smp 4")), Some(4));
+        assert_eq!(smp_in(&words("-m 64M -smp 8,sockets=2,cores=4")), Some(8));
+        assert_eq!(smp_in(&words("-smp sockets=2,cores=3,threads=2")), Some(12));
+        assert_eq!(
+            smp_in(&words("-smp cpus=40,maxcpus=64 -smp 2")),
+            Some(2),
+            "the last one"
+        );
+        assert_eq!(smp_in(&words("-smp maxcpus=4")), None);
+        assert_eq!(smp_in(&words("-machine q35")), None);
+        let progs = vec!["hello".to_string()];
+        let extra = words("-smp 4");
+        let boot = Boot {
+            kernel: Path::new("k"),
+            progs: &progs,
+            cpus: 4,
+            threads: Threads::Single,
+            gdb: false,
+            extra: &extra,
+        };
+        let line = command_line(&boot);
+        assert!(!line.contains("sockets"), "{line}");
+        assert!(line.ends_with("-accel tcg,thread=single -kernel k -append hello -smp 4"));
     }
 
     #[test]

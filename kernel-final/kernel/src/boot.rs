@@ -116,6 +116,7 @@ pub struct BootInfo {
     pub memory: MemoryMap,
     cmdline: [u8; CMDLINE_MAX],
     cmdline_len: usize,
+    rsdp: Option<PhysAddr>, // @15 boot_rsdp_field
 }
 
 impl BootInfo {
@@ -143,6 +144,10 @@ impl BootInfo {
             memory: MemoryMap::new(),
             cmdline: [0; CMDLINE_MAX],
             cmdline_len: 0,
+            // @{ 15 boot_rsdp
+            // The ACPI RSDP, which the PVH loader found for us (0: it did not).
+            rsdp: (info.rsdp_paddr != 0).then(|| PhysAddr::new(info.rsdp_paddr)),
+            // @}
         };
         // The loader's own structures must survive until they are copied, and the allocator
         // must never hand them out to anyone else: reserve them.
@@ -191,6 +196,13 @@ impl BootInfo {
     pub fn cmdline(&self) -> &[u8] {
         &self.cmdline[..self.cmdline_len]
     }
+    // @{ 15 boot_rsdp_get
+
+    /// The physical address of the ACPI RSDP, if the loader passed one.
+    pub fn rsdp(&self) -> Option<PhysAddr> {
+        self.rsdp
+    }
+    // @}
 }
 
 /// Reads a `T` at physical address `pa` through the physical-memory window.

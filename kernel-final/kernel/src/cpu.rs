@@ -7,6 +7,10 @@
 //! 0, 1, 2...: firmware may number them 0, 2, 4... or leave gaps, so the kernel never uses an
 //! APIC id as an index; it looks the id up here.
 // @}
+// @{ 15 cpu_doc_acpi
+//! From chapter 15 on the list comes from ACPI's MADT where the firmware has one, with the MP
+//! table as the fallback ([`find_cpus`]).
+// @}
 // @{ 5 cpu_irq_doc
 //!
 //! It also knows whether this CPU takes interrupts: [`IrqOff`] turns them off for as long as it
@@ -20,6 +24,13 @@ use crate::mp_result::Smp;
 use crate::pmem;
 use crate::println;
 // @}
+// @{ 15 hidden
+use crate::acpi;
+use crate::acpi_result::Madt;
+use crate::addr::PhysAddr;
+use crate::boot::BootInfo;
+use crate::mp_result::Cpu;
+// @}
 use crate::crosscall; // @12 hidden
 use crate::percpu; // @4 hidden
 // @{ 2 hidden
@@ -28,16 +39,94 @@ use spin::Once;
 // @}
 // @{ 1 mp_probe
 
-/// Finds the CPUs in the MP table and says what it found. The table lies in firmware memory
-/// below 1 MiB, which the parser reads through [`pmem::read_low_memory`].
-pub fn find_cpus() -> Smp {
+// @{ 1..15
+//- /// Finds the CPUs in the MP table and says what it found. The table lies in firmware memory
+//- /// below 1 MiB, which the parser reads through [`pmem::read_low_memory`].
+//- pub fn find_cpus() -> Smp {
+//-     let smp = mp::probe(&pmem::read_low_memory);
+//-     for note in smp.notes() {
+//-         println!("SMP: {note}");
+//-     }
+//-     // `smp.cpus()` lists the boot CPU first: it is CPU 0.
+//-     println!("SMP: CPU 0 found {} CPU(s)", smp.cpus().len());
+//-     smp
+//- }
+// @}
+// @}
+// @{ 15 find_cpus_acpi
+/// Finds the CPUs and says what it found: in ACPI's MADT, through the RSDP that the boot
+/// loader passed in `boot` (or, if none, found by a search), or, if that cannot be used, in the
+/// MP table. The MP table is read and reported either way, as chapter 1 does. The ACPI tables
+/// may lie anywhere below 4 GiB, in RAM or in memory the firmware reserved, which the parser
+/// reads through [`pmem::read_firmware`].
+pub fn find_cpus(boot: &BootInfo) -> Cpus {
     let smp = mp::probe(&pmem::read_low_memory);
-    for note in smp.notes() {
-        println!("SMP: {note}");
+    let firmware = |pa: u64, buf: &mut [u8]| pmem::read_firmware(&boot.memory, pa, buf);
+    let rsdp = boot.rsdp().map(PhysAddr::as_u64);
+    let madt = acpi::probe(&firmware, rsdp, boot_apic_id());
+    match (&madt, smp.error()) {
+        // The MP table's own fallback note would say "running on the boot CPU only".
+        (Ok(_), Some(e)) => println!("SMP: {e}"),
+        _ => smp.notes().for_each(|note| println!("SMP: {note}")),
     }
-    // `smp.cpus()` lists the boot CPU first: it is CPU 0.
-    println!("SMP: CPU 0 found {} CPU(s)", smp.cpus().len());
-    smp
+    let cpus = match madt {
+        Ok(madt) => {
+            madt.notes().for_each(|note| println!("ACPI: {note}"));
+            println!("SMP: CPUs from the ACPI MADT");
+            Cpus::Madt(madt)
+        }
+        Err(e) => {
+            println!("SMP: no usable ACPI MADT ({e}); using the MP table");
+            Cpus::Mp(smp)
+        }
+    };
+    // Either list has the boot CPU first: it is CPU 0.
+    println!("SMP: CPU 0 found {} CPU(s)", cpus.cpus().len());
+    cpus
+}
+
+/// The APIC id of the CPU running this code, as CPUID leaf 1 gives it (EBX bits 31-24, the
+/// *initial* APIC id; SDM Vol. 3A, 11.4.6), without its local APIC mapped: the MADT does not
+/// say which CPU boots, so the parser is told.
+fn boot_apic_id() -> u8 {
+    let info = x86::cpuid::CpuId::new().get_feature_info();
+    info.map_or(0, |f| f.initial_local_apic_id())
+}
+
+/// The CPUs the kernel runs, and where they came from.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one value, made once at boot on the boot stack; the kernel has no heap to box in"
+)]
+pub enum Cpus {
+    /// ACPI's MADT (chapter 15).
+    Madt(Madt),
+    /// The MP table (chapter 1), or the boot CPU alone after its fallback.
+    Mp(Smp),
+}
+
+impl Cpus {
+    /// The CPUs, the boot CPU first: a CPU's index is its CPU number.
+    pub fn cpus(&self) -> &[Cpu] {
+        match self {
+            Cpus::Madt(madt) => madt.cpus(),
+            Cpus::Mp(smp) => smp.cpus(),
+        }
+    }
+
+    /// Where every CPU's local APIC registers are.
+    pub fn lapic(&self) -> PhysAddr {
+        match self {
+            Cpus::Madt(madt) => madt.lapic(),
+            Cpus::Mp(smp) => smp.lapic(),
+        }
+    }
+
+    /// Whether a table listed the CPUs (after the MP table's fallback the boot CPU's APIC id is
+    /// a guess).
+    pub fn listed(&self) -> bool {
+        !matches!(self, Cpus::Mp(smp) if smp.error().is_some())
+    }
 }
 // @}
 
@@ -45,9 +134,17 @@ pub fn find_cpus() -> Smp {
 /// The APIC ids of the CPUs the kernel runs, indexed by CPU number, and how many there are.
 static APIC_IDS: Once<([u8; MAX_CPUS], usize)> = Once::new();
 
-/// Builds the CPU table, once, from the MP table's list of CPUs (`smp`), with the boot CPU's
-/// APIC id as its own APIC (`lapic`) reports it, and says what the boot CPU's APIC is.
-pub fn set_table(smp: &Smp, lapic: &Lapic) {
+// @{ 2..15
+//- /// Builds the CPU table, once, from the MP table's list of CPUs (`smp`), with the boot CPU's
+//- /// APIC id as its own APIC (`lapic`) reports it, and says what the boot CPU's APIC is.
+//- pub fn set_table(smp: &Smp, lapic: &Lapic) {
+// @}
+// @{ 15 set_table_cpus
+/// Builds the CPU table, once, from the list of CPUs that [`find_cpus`] made (`smp`: the
+/// MADT's or the MP table's), with the boot CPU's APIC id as its own APIC (`lapic`) reports
+/// it, and says what the boot CPU's APIC is.
+pub fn set_table(smp: &Cpus, lapic: &Lapic) {
+    // @}
     let cpus = smp.cpus();
     assert!(cpus.len() <= MAX_CPUS, "cpu: more CPUs than MAX_CPUS");
     let mut ids = [0; MAX_CPUS];
@@ -56,7 +153,12 @@ pub fn set_table(smp: &Smp, lapic: &Lapic) {
     }
     // The running CPU is CPU 0. Its APIC, not the table, says what its APIC id is (after a
     // fallback to one CPU there is no table to ask).
-    if smp.error().is_none() && ids[0] != lapic.id() {
+    // @{ 2..15
+    //- if smp.error().is_none() && ids[0] != lapic.id() {
+    // @}
+    // @{ 15 set_table_listed
+    if smp.listed() && ids[0] != lapic.id() {
+        // @}
         println!(
             "SMP: the MP table gives the boot CPU APIC id {}, its APIC says {}",
             ids[0],
@@ -123,8 +225,17 @@ pub fn try_id() -> Option<usize> {
 /// them stay disabled. Every per-CPU array has this length, fixed at compile time as the kernel
 /// has no heap: the MP parser's CPU list, and in later chapters the APIC-id table, the online
 /// flags, the per-CPU areas, the GDT's task-state segments and the kernel stacks (two per CPU).
-/// Raising it costs that memory; the xAPIC's 8-bit APIC ids cap it at 255.
-pub const MAX_CPUS: usize = 8;
+//- /// Raising it costs that memory; the xAPIC's 8-bit APIC ids cap it at 255. // @1..15
+// @{ 15
+/// What bounds it (chapter 15): a [`CpuSet`](crate::cpuset::CpuSet) is one `u64`, so 64 at
+/// most; the xAPIC addresses a CPU by an 8-bit APIC id, 255 being the broadcast, so a machine
+/// with more CPUs needs the x2APIC (and ids above 254 are left off); each CPU costs a static
+/// per-CPU area (its TSS with a short I/O bitmap, `percpu.rs`: about 300 bytes) and 16 bytes of
+/// GDT, and each CPU that exists two kernel stacks of 64 KiB. The trampoline is no bound: it
+/// starts one AP at a time in one page.
+// @}
+//- pub const MAX_CPUS: usize = 8; // @1..15
+pub const MAX_CPUS: usize = 32; // @15
 // @}
 
 /// The index of the CPU running this code.

@@ -28,6 +28,7 @@ use crate::cpu::{self, MAX_CPUS};
 use crate::cpuset::CpuSet;
 use crate::lapic::{Ipi, Lapic};
 use crate::println;
+use crate::smp; // @15 hidden
 use crate::tsc;
 // @}
 
@@ -135,8 +136,16 @@ pub fn stop_others() -> usize {
     if STOPPING.swap(true, Ordering::AcqRel) {
         stop_this_cpu();
     }
-    lapic().send(Ipi::nmi(0).to_all_others());
+    //- lapic().send(Ipi::nmi(0).to_all_others()); // @12..15
     let me = cpu::id();
+    // @{ 15
+    // An NMI to each CPU that started, not one to "all but self": that would also reach the
+    // CPUs the kernel left off (beyond MAX_CPUS), which still sit in the firmware's halt loop
+    // in real mode, where an NMI runs the firmware's handler: QEMU then resets the machine.
+    for other in smp::online().iter().filter(|&c| c != me) {
+        lapic().send(Ipi::nmi(cpu::apic_id(other)));
+    }
+    // @}
     let deadline = tsc::deadline_ms(STOP_WAIT_MS);
     let stopped = || (0..cpu::count()).filter(|&c| c != me && STOPPED[c].load(Ordering::Acquire));
     while stopped().count() < cpu::count() - 1 && !tsc::passed(deadline) {

@@ -252,9 +252,11 @@ const DELIVERY_FIXED: u32 = 0;
 /// Delivery mode NMI (bits 8-10 = 100): the non-maskable interrupt, vector 2, taken even by a
 /// CPU running with interrupts off.
 const DELIVERY_NMI: u32 = 0b100 << 8;
-/// Destination shorthand "all excluding self" (bits 18-19 = 11): the destination field is
-/// ignored, and every other APIC on the bus takes the IPI.
-const ALL_BUT_SELF: u32 = 0b11 << 18;
+// @{ 12..15
+//- /// Destination shorthand "all excluding self" (bits 18-19 = 11): the destination field is
+//- /// ignored, and every other APIC on the bus takes the IPI.
+//- const ALL_BUT_SELF: u32 = 0b11 << 18;
+// @}
 
 impl Ipi {
     /// A fixed IPI: the target takes `vector` like any interrupt, when its interrupt flag and
@@ -275,14 +277,16 @@ impl Ipi {
             dest,
         }
     }
+    // @{ 12..15
 
-    /// The same IPI for every CPU but the sender, in one ICR write.
-    pub fn to_all_others(self) -> Ipi {
-        Ipi {
-            low: self.low | ALL_BUT_SELF,
-            dest: 0,
-        }
-    }
+    //- /// The same IPI for every CPU but the sender, in one ICR write.
+    //- pub fn to_all_others(self) -> Ipi {
+    //-     Ipi {
+    //-         low: self.low | ALL_BUT_SELF,
+    //-         dest: 0,
+    //-     }
+    //- }
+    // @}
 }
 // @}
 // @{ 3 start_ap

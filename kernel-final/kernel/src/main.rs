@@ -7,6 +7,9 @@
 #![no_std]
 #![no_main]
 
+mod acpi; // @15 hidden
+mod acpi_layout; // @15 hidden
+mod acpi_result; // @15 hidden
 mod addr;
 mod argcheck; // @7 hidden
 mod aspace; // @13 hidden
@@ -77,7 +80,8 @@ fn kmain(mut info: BootInfo) -> ! {
     let cmdline = core::str::from_utf8(info.cmdline()).unwrap_or("");
     //- cpu::find_cpus(); // @1..2 find_cpus
     // @{ 2 lapic_setup
-    let smp = cpu::find_cpus();
+    //- let smp = cpu::find_cpus(); // @2..15
+    let smp = cpu::find_cpus(&info); // @15 find_cpus_boot_info
     let lapic = lapic::init_boot_cpu(smp.lapic());
     cpu::set_table(&smp, &lapic);
     timer::calibrate(&lapic); // @10 timer_calibrate_bsp

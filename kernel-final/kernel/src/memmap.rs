@@ -101,6 +101,14 @@ impl MemoryMap {
             .next_multiple_of(PAGE_SIZE)
     }
 
+    // @{ 15 memmap_lists
+    /// Whether one region that the firmware reported, of any kind, holds all of `[start, end)`.
+    pub fn lists(&self, start: u64, end: u64) -> bool {
+        let regions = &self.regions[..self.nregions];
+        regions.iter().any(|r| r.start <= start && end <= r.end)
+    }
+
+    // @}
     fn usable(&self) -> impl Iterator<Item = &Region> {
         self.regions[..self.nregions]
             .iter()

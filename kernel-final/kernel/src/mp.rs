@@ -54,7 +54,13 @@ impl<F: Fn(u64, &mut [u8]) -> bool> PhysMem for F {
 }
 
 /// The sum (mod 256) of the `len` bytes at `pa`: zero for an intact structure.
-fn checksum(mem: &dyn PhysMem, pa: u64, len: usize) -> Option<u8> {
+// @{ 1..15
+//- fn checksum(mem: &dyn PhysMem, pa: u64, len: usize) -> Option<u8> {
+// @}
+// @{ 15 mp_checksum_shared
+// (The ACPI parser, chapter 15, checks its tables with it too.)
+pub(crate) fn checksum(mem: &dyn PhysMem, pa: u64, len: usize) -> Option<u8> {
+    // @}
     // @exercise 1 mp_checksum: add up the len bytes at pa (mod 256) reading them through mem in chunks; None if mem cannot read them
     let mut chunk = [0u8; 64];
     let mut sum = 0u8;
@@ -74,7 +80,14 @@ fn checksum(mem: &dyn PhysMem, pa: u64, len: usize) -> Option<u8> {
 
 // @{ mp_read
 /// Copies the value at `pa` out of physical memory.
-fn read<T: FromBytes>(mem: &dyn PhysMem, pa: u64) -> Option<T> {
+// @{ 1..15
+//- fn read<T: FromBytes>(mem: &dyn PhysMem, pa: u64) -> Option<T> {
+// @}
+// @{ 15 mp_read_shared
+// (The ACPI parser, chapter 15, reads its structures with it too: none is longer than the MP
+// table header, whose length sizes the buffer.)
+pub(crate) fn read<T: FromBytes>(mem: &dyn PhysMem, pa: u64) -> Option<T> {
+    // @}
     let mut buf = [0; size_of::<TableHeader>()];
     let bytes = buf.get_mut(..size_of::<T>())?;
     mem.read(pa, bytes).then(|| T::from_bytes(bytes))

@@ -185,6 +185,7 @@ macro_rules! layout {
         }
     };
 }
+pub(crate) use layout; // @15 mp_layout_shared
 
 layout!(FloatingPointer => signature, table, length, spec_rev, checksum, config_type, imcr, reserved);
 layout!(TableHeader => signature, base_length, spec_rev, checksum, oem_id, product_id, oem_table,

@@ -9,6 +9,10 @@ use crate::mp_result::DEFAULT_LAPIC;
 // A child module, so that it shares the builder; the path is relative to this directory.
 #[path = "mp_tests_table.rs"]
 mod table;
+// @{ 15 hidden
+#[path = "mp_fuzz.rs"]
+mod fuzz;
+// @}
 
 /// The EBDA as SeaBIOS places it (segment 0x9fc0), and QEMU's 639 KiB of base memory.
 const EBDA_SEGMENT: u16 = 0x9fc0;

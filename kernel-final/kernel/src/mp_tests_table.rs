@@ -71,23 +71,46 @@ fn a_disabled_processor_is_skipped() {
     );
 }
 
+// @{ 1..15
+//- #[test]
+//- fn more_processors_than_max_cpus() {
+//-     let table = (0..11)
+//-         .fold(Table::new(), |t, id| t.cpu(id, EN))
+//-         .cpu(11, BP);
+//-     let smp = probe(&Image::qemu(&table));
+//-     assert_eq!(
+//-         apic_ids(&smp),
+//-         [11, 0, 1, 2, 3, 4, 5, 6],
+//-         "the BSP first, then 7 APs"
+//-     );
+//-     assert_eq!(smp.cpus().len(), MAX_CPUS);
+//-     assert_eq!(
+//-         notes(&smp)[1..],
+//-         ["SMP: 4 processor(s) beyond the kernel's limit of 8 CPUs, left disabled"]
+//-     );
+//- }
+// @}
+// @{ 15
 #[test]
 fn more_processors_than_max_cpus() {
-    let table = (0..11)
-        .fold(Table::new(), |t, id| t.cpu(id, EN))
-        .cpu(11, BP);
+    // MAX_CPUS + 3 processors, the BSP last.
+    let n = MAX_CPUS as u8 + 3;
+    let table = (0..n).fold(Table::new(), |t, id| t.cpu(id, EN)).cpu(n, BP);
     let smp = probe(&Image::qemu(&table));
+    let expected: Vec<u8> = [n].into_iter().chain(0..MAX_CPUS as u8 - 1).collect();
     assert_eq!(
         apic_ids(&smp),
-        [11, 0, 1, 2, 3, 4, 5, 6],
-        "the BSP first, then 7 APs"
+        expected,
+        "the BSP first, then MAX_CPUS - 1 APs"
     );
-    assert_eq!(smp.cpus().len(), MAX_CPUS);
     assert_eq!(
         notes(&smp)[1..],
-        ["SMP: 4 processor(s) beyond the kernel's limit of 8 CPUs, left disabled"]
+        [format!(
+            "SMP: 4 processor(s) beyond the kernel's limit of {MAX_CPUS} CPUs, left disabled"
+        )]
     );
 }
+// @}
 
 #[test]
 fn zero_processors() {

@@ -30,8 +30,15 @@ use crate::{println, vm};
 // @}
 
 // @{ io_bitmap
-/// The I/O permission bitmap's size: one bit per port, 65536 ports.
-const IO_BITMAP_BYTES: usize = 65536 / 8;
+//- /// The I/O permission bitmap's size: one bit per port, 65536 ports. // @4..15
+//- const IO_BITMAP_BYTES: usize = 65536 / 8; // @4..15
+// @{ 15
+/// The I/O permission bitmap's size: one bit per port for ports 0-0x3ff, where a PC's ISA
+/// devices are. The CPU denies a port beyond the bitmap as if its bit were set (SDM Vol. 1,
+/// 19.5.2), so the short bitmap denies all that the full one did; the full one, 65536 bits,
+/// made each CPU's static area 8 KiB larger: 256 KiB for 32 CPUs (chapter 15).
+const IO_BITMAP_BYTES: usize = 1024 / 8;
+// @}
 
 /// A TSS followed by its I/O permission bitmap (SDM Vol. 1, 19.5.2): a set bit denies the port
 /// to code running with CPL > IOPL, that is to user programs (whose IOPL is 0). The byte after

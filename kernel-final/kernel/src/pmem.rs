@@ -8,7 +8,8 @@
 use core::mem::size_of;
 
 // @{ 7 hidden
-use core::sync::atomic::{AtomicUsize, Ordering};
+//- use core::sync::atomic::{AtomicUsize, Ordering}; // @7..15
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering}; // @15
 
 // @}
 // @{ 0..5 hidden
@@ -55,12 +56,63 @@ pub fn read_low_memory(pa: u64, buf: &mut [u8]) -> bool {
     if end.is_none_or(|end| end > LOW_MEMORY_END) {
         return false;
     }
-    let src = PhysAddr::new(pa).to_virt().as_ptr::<u8>();
+    // @{ 1..15
+    //- let src = PhysAddr::new(pa).to_virt().as_ptr::<u8>();
+    //- // SAFETY: the physical-memory window maps all of RAM's extent (`vm::init`), so the whole
+    //- // first MiB. Reading its RAM and firmware ROM has no side effects, and no other CPU runs
+    //- // yet that could be writing it.
+    //- unsafe { core::ptr::copy_nonoverlapping(src, buf.as_mut_ptr(), buf.len()) };
+    // @}
+    // @{ 15 read_low_memory_shared
     // SAFETY: the physical-memory window maps all of RAM's extent (`vm::init`), so the whole
-    // first MiB. Reading its RAM and firmware ROM has no side effects, and no other CPU runs
-    // yet that could be writing it.
-    unsafe { core::ptr::copy_nonoverlapping(src, buf.as_mut_ptr(), buf.len()) };
+    // first MiB, and no other CPU runs yet that could be writing it.
+    unsafe { copy_from_window(pa, buf) };
+    // @}
     true
+}
+// @}
+// @{ 15 read_firmware
+
+/// The end of RAM's extent, which the physical-memory window maps (`pmem::init` sets it).
+static RAM_END: AtomicU64 = AtomicU64::new(0);
+
+/// Firmware tables beyond RAM's extent are read only below 4 GiB, where PC firmware puts them;
+/// the memory map's regions above it are no tables of the firmware's (QEMU lists a reserved
+/// range at 1012 GiB).
+const FIRMWARE_LIMIT: u64 = 1 << 32;
+
+/// Copies the physical memory at `[pa, pa + buf.len())` into `buf` (the ACPI parser's reader,
+/// chapter 15), if all of it lies in RAM's extent or, beyond it and below 4 GiB, in a region
+/// that the firmware's memory `map` lists: SeaBIOS keeps the ACPI tables in a reserved region
+/// at the top of low RAM, which this maps, read-only, on first use. Refuses anything else.
+/// For the boot CPU at boot, as [`read_low_memory`].
+pub fn read_firmware(map: &MemoryMap, pa: u64, buf: &mut [u8]) -> bool {
+    let Some(end) = pa.checked_add(buf.len() as u64) else {
+        return false;
+    };
+    let ram_end = RAM_END.load(Ordering::Relaxed);
+    if end > ram_end {
+        let beyond = pa.max(ram_end);
+        if end > FIRMWARE_LIMIT || !map.lists(beyond, end) {
+            return false;
+        }
+        crate::vm::map_firmware(PhysAddr::new(beyond), end - beyond);
+    }
+    // SAFETY: the physical-memory window maps RAM's extent (`vm::init`), and `map_firmware`
+    // has just mapped what lies beyond it; only the boot CPU runs, so nobody writes it.
+    unsafe { copy_from_window(pa, buf) };
+    true
+}
+
+/// Copies `[pa, pa + buf.len())` out of the physical-memory window into `buf`.
+///
+/// # Safety
+/// All of those bytes must be mapped in the window, and no other CPU may be writing them.
+unsafe fn copy_from_window(pa: u64, buf: &mut [u8]) {
+    let src = PhysAddr::new(pa).to_virt().as_ptr::<u8>();
+    // SAFETY: the caller promises the bytes are mapped and not being written. Reading RAM and
+    // firmware ROM has no side effects.
+    unsafe { core::ptr::copy_nonoverlapping(src, buf.as_mut_ptr(), buf.len()) };
 }
 // @}
 
@@ -71,6 +123,7 @@ pub fn init(map: &mut MemoryMap) -> u64 {
     map.reserve(image_start.as_u64(), image_end.as_u64());
 
     let ram_end = map.ram_end();
+    RAM_END.store(ram_end, Ordering::Relaxed); // @15 ram_end
     let npages = (ram_end / PAGE_SIZE) as usize;
     let array_pages = (npages * size_of::<PageInfo>()).div_ceil(PAGE_SIZE as usize) as u64;
     let array = map

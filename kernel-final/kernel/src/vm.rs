@@ -166,6 +166,30 @@ pub fn mmio_lock_stats() -> LockReport {
 }
 // @}
 
+// @{ 15 map_firmware
+/// Maps the pages of `[pa, pa + size)` that are not mapped yet into the physical-memory
+/// window, read-only and never executable: firmware memory beyond RAM's extent, such as the
+/// ACPI tables (`pmem::read_firmware`, chapter 15). Only the page frames' addresses go into the
+/// page tables: the frames are no RAM the allocator knows, and hold no reference count. The
+/// window lies in the shared PML4 slot 256, so every address space sees the pages at once, and
+/// a page that was not mapped is in no TLB.
+pub fn map_firmware(pa: PhysAddr, size: u64) {
+    let start = pa.as_u64() & !(PAGE_SIZE - 1);
+    let end = (pa.as_u64() + size).next_multiple_of(PAGE_SIZE);
+    let root = kernel_root();
+    pmem::with(|mem| -> Result<(), NoMemory> {
+        for page in (start..end).step_by(PAGE_SIZE as usize) {
+            let (pa, va) = (PhysAddr::new(page), PhysAddr::new(page).to_virt());
+            if pgtable::lookup(mem, root, va).is_none() {
+                pgtable::map_region(mem, root, va, pa, PAGE_SIZE, PteFlags::NO_EXECUTE)?;
+            }
+        }
+        Ok(())
+    })
+    .expect("vm: out of memory mapping firmware tables");
+}
+// @}
+
 /// The flags of the kernel's own mapping of `va`, to check what a mapping really allows.
 pub fn kernel_mapping(va: VirtAddr) -> Option<PteFlags> {
     let root = kernel_root();

@@ -41,12 +41,7 @@ const SHOWN: [&str; 5] = [
 
 pub fn main(repo: &Repo, mut args: Args) -> anyhow::Result<ExitCode> {
     let calls = number(&mut args, "calls")?.unwrap_or(1_000_000);
-    let seed = match number(&mut args, "seed")? {
-        Some(seed) => seed,
-        None => SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(1, |t| t.as_secs()),
-    };
+    let seed = seed(&mut args)?;
     let cpus = match args.value("cpus")? {
         Some(value) => args::positive("cpus", &value)?,
         None => 4,
@@ -114,8 +109,19 @@ pub fn main(repo: &Repo, mut args: Args) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// The option `--seed`'s value, or else the time in seconds (which the caller prints, so that
+/// the run can be repeated).
+pub(super) fn seed(args: &mut Args) -> anyhow::Result<u64> {
+    Ok(match number(args, "seed")? {
+        Some(seed) => seed,
+        None => SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(1, |t| t.as_secs()),
+    })
+}
+
 /// The option `--NAME`'s value as a number, decimal or `0x` hexadecimal.
-fn number(args: &mut Args, name: &str) -> anyhow::Result<Option<u64>> {
+pub(super) fn number(args: &mut Args, name: &str) -> anyhow::Result<Option<u64>> {
     let Some(value) = args.value(name)? else {
         return Ok(None);
     };

@@ -7,6 +7,7 @@ mod bench;
 mod diff;
 mod exercise;
 mod fuzz;
+mod fuzz_parsers;
 mod grade;
 mod run;
 mod test;
@@ -67,6 +68,12 @@ pub const COMMANDS: &[Command] = &[
         usage: "[chapter-NN|final] [--calls N] [--seed S] [--cpus N] [--workers W] [-- QEMU-ARGS]",
         about: "a long run of the system-call fuzzer (chapter 11); fails on a kernel panic, a hang or a lost page",
         main: fuzz::main,
+    },
+    Command {
+        name: "fuzz-parsers",
+        usage: "[chapter-NN|final] [--inputs N] [--seed S]",
+        about: "a long run of the host fuzzing of the MP-table and ACPI parsers (chapter 15); fails on a panic or unbounded reading",
+        main: fuzz_parsers::main,
     },
     Command {
         name: "bench",

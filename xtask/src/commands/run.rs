@@ -1,6 +1,7 @@
 //! `cargo xtask run chapter-NN [--prog NAME]... [--cpus N] [--release] [--gdb] [-- QEMU-ARGS]`:
 //! builds a tree and boots its kernel under QEMU with the output on the terminal, then turns
-//! QEMU's exit status into ours (0 when the kernel finished cleanly, 1 otherwise).
+//! QEMU's exit status into ours (0 when the kernel finished cleanly, 1 otherwise). A `-smp`
+//! among the QEMU arguments replaces `--cpus`'s `-smp N,sockets=N` topology.
 
 use std::process::{Command, ExitCode};
 
@@ -17,13 +18,21 @@ use crate::tree;
 
 pub fn main(repo: &Repo, mut args: Args) -> anyhow::Result<ExitCode> {
     let prog_values = args.values("prog")?;
-    let cpus = match args.value("cpus")? {
-        Some(value) => args::positive("cpus", &value)?,
-        None => 1,
-    };
+    let cpus = args.value("cpus")?;
     let release = args.flag("release");
     let gdb = args.flag("gdb");
     let extra = args.passthrough().to_vec();
+    // `-- -smp ...` gives the topology (and so the count) itself; `--cpus N` is N sockets.
+    let cpus = match (cpus, qemu::smp_in(&extra)) {
+        (None, smp) => smp.unwrap_or(1),
+        (Some(value), None) => args::positive("cpus", &value)?,
+        (Some(value), Some(smp)) if args::positive("cpus", &value)? == smp => smp,
+        (Some(value), Some(smp)) => {
+            return Err(user_error(format!(
+                "--cpus {value} and the QEMU argument -smp ({smp} CPUs) disagree: give one"
+            )));
+        }
+    };
     let positionals = args.positionals(1)?;
 
     // Everything that can be wrong with the request is checked before the (slow) build.

@@ -10,7 +10,7 @@ use super::{ExpectedExit, Pattern, TestSpec};
 use crate::cmdline;
 
 /// The keys a `[[test]]` table may have.
-const KEYS: [&str; 12] = [
+const KEYS: [&str; 13] = [
     "name",
     "prog",
     "since",
@@ -18,6 +18,7 @@ const KEYS: [&str; 12] = [
     "repeat",
     "timeout",
     "memory",
+    "qemu_args",
     "exit",
     "expect",
     "forbid",
@@ -59,6 +60,9 @@ pub fn parse_test(file: &str, test: &Table, problems: &mut Vec<String>) -> Optio
         .get("timeout")
         .map_or(Some(DEFAULT_TIMEOUT), |v| timeout(v, problems));
     let memory = test.get("memory").map(|v| memory(v, problems));
+    let qemu_args = test.get("qemu_args").map_or(Some(Vec::new()), |v| {
+        qemu_args(v, cpus.as_deref(), problems)
+    });
     let exit = test
         .get("exit")
         .map_or(Some(ExpectedExit::Clean), |v| exit(v, problems));
@@ -87,12 +91,49 @@ pub fn parse_test(file: &str, test: &Table, problems: &mut Vec<String>) -> Optio
         repeat: repeat?,
         timeout: Duration::from_secs(timeout?),
         memory_mib: memory.flatten(),
+        qemu_args: qemu_args?,
         exit: exit?,
         expect: expect?,
         forbid: forbid?,
         may_fail_in: may_fail_in?,
         needs_exercise: needs_exercise?,
     })
+}
+
+/// `qemu_args = ["-machine", "q35"]`: more QEMU arguments. A `-smp` among them sets the
+/// topology, and `cpus` must then be the one count it gives.
+fn qemu_args(
+    value: &Value,
+    cpus: Option<&[u32]>,
+    problems: &mut Vec<String>,
+) -> Option<Vec<String>> {
+    let list: Option<Vec<String>> = match value {
+        Value::Array(items) => items
+            .iter()
+            .map(|item| item.as_str().map(str::to_string))
+            .collect(),
+        _ => None,
+    };
+    let Some(list) = list else {
+        problems.push("`qemu_args` must be a list of strings, like [\"-machine\", \"q35\"]".into());
+        return None;
+    };
+    if list.iter().any(|a| a == "-smp") {
+        match (crate::qemu::smp_in(&list), cpus) {
+            (Some(n), Some(cpus)) if cpus == [n] => {}
+            (Some(n), _) => {
+                problems.push(format!(
+                    "`qemu_args` asks for {n} CPUs with -smp: `cpus` must be [{n}]"
+                ));
+                return None;
+            }
+            (None, _) => {
+                problems.push("the -smp of `qemu_args` gives no CPU count".into());
+                return None;
+            }
+        }
+    }
+    Some(list)
 }
 
 /// `may_fail_in = [5]`: the chapters whose exercise tree may fail this earlier test.

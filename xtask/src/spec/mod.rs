@@ -54,6 +54,9 @@ pub struct TestSpec {
     pub timeout: Duration,
     /// The machine's memory in MiB (QEMU's `-m`), when not the usual 128.
     pub memory_mib: Option<u32>,
+    /// More QEMU arguments (after the harness's own); a `-smp` among them replaces the
+    /// harness's `-smp N,sockets=N`.
+    pub qemu_args: Vec<String>,
     pub exit: ExpectedExit,
     /// Each must match at the start of some output line (the regex is anchored there).
     pub expect: Vec<Pattern>,
