@@ -51,6 +51,13 @@ pub fn applies(spec: &TestSpec, chapter: Option<u32>) -> bool {
     chapter.is_none_or(|n| spec.since <= n)
 }
 
+/// Whether `run` is made in the tree of `chapter` when the whole suite runs, whose last chapter
+/// is `last`: every run of a test in its own chapter and in the last, only the first of its
+/// repeats in the chapters between.
+pub fn repeats_in(run: &Run, chapter: Option<u32>, last: Option<u32>) -> bool {
+    run.attempt == 1 || chapter.is_none_or(|n| n == run.spec.since || Some(n) == last)
+}
+
 /// Does a test called `name` pass the command line's filter (a substring of test names)?
 pub fn matches(name: &str, filter: Option<&str>) -> bool {
     filter.is_none_or(|f| name.contains(f))
@@ -189,6 +196,19 @@ mod tests {
         );
         assert!(select(&specs, Some(0), Some("fork")).is_empty());
         assert!(matches("anything", None));
+    }
+
+    #[test]
+    fn the_whole_suite_repeats_a_test_in_its_own_chapter_and_the_last() {
+        let specs = specs();
+        let count = |chapter| {
+            select(&specs, Some(chapter), Some("spin"))
+                .iter()
+                .filter(|run| repeats_in(run, Some(chapter), Some(4)))
+                .count()
+        };
+        // `spin` (since 2) runs twice at each of its 2 CPU counts in chapters 2 and 4.
+        assert_eq!([count(2), count(3), count(4)], [4, 2, 4]);
     }
 
     #[test]
