@@ -109,7 +109,6 @@ pub fn dispatch(mut envs: EnvGuard, cur: usize, num: u64, args: [u64; 5]) -> (En
 /// Runs `call` without the table lock if it works on an address space: lets go of `envs`,
 /// runs it, and takes the lock again; returns the lock and the call's result. Any other call
 /// is not run here: `Err` gives the lock back untouched.
-#[allow(clippy::result_large_err)]
 fn run_on_memory(
     envs: EnvGuard,
     cur: usize,

@@ -4,10 +4,6 @@
 //! workload's TSC ticks (the program times itself) and, per lock, the kernel's end-of-run counts
 //! (`lockstat.rs`): acquisitions, those that waited, spins and ticks waiting.
 //!
-//! The trees are whichever exist: while chapter 14 does not, chapter 13 is compared with the
-//! final kernel, and the figure says so. (Until then the final kernel *is* chapter 13's, so the
-//! two columns differ only by the run-to-run variation, which is itself worth seeing.)
-//!
 //! Every run is made twice, because neither way alone is honest about contention:
 //! - **-icount** (as the other figures): deterministic, the same numbers every time, and TSC
 //!   ticks count instructions. But `-icount` runs the virtual CPUs in turn in one host thread,
@@ -40,7 +36,7 @@ const CPUS: [u32; 3] = [1, 2, 4];
 
 pub fn print(bench: &Bench) -> anyhow::Result<()> {
     let available = tree::available(&bench.repo, &bench.chapters);
-    let (names, note) = pick_trees(&available)?;
+    let names = pick_trees(&available)?;
     let trees = names
         .iter()
         .map(|n| tree::resolve(&bench.repo, &bench.chapters, n))
@@ -55,10 +51,6 @@ pub fn print(bench: &Bench) -> anyhow::Result<()> {
         WORDS.join(" "),
         tree_names.join(" and ")
     );
-    if let Some(note) = note {
-        println!();
-        println!("({note})");
-    }
     for icount in [true, false] {
         println!();
         println!(
@@ -131,23 +123,16 @@ fn print_rows(cpus: u32, one_thread: bool, runs: &[(Figures, std::time::Duration
     }
 }
 
-/// The names (as `tree::resolve` takes them) of the two trees to compare, from the trees that
-/// exist (`tree::available`), and a note when the second is not chapter [`SINCE`]` + 1`.
-fn pick_trees(available: &[String]) -> anyhow::Result<(Vec<String>, Option<String>)> {
-    let base = chapter_list::dir_name(SINCE);
-    let next = chapter_list::dir_name(SINCE + 1);
-    let has = |name: &str| available.iter().any(|a| a == name);
-    if !has(&base) {
-        anyhow::bail!("the locks figure needs {base}, which does not exist (`cargo xtask split`)");
+/// The names (as `tree::resolve` takes them) of the two trees to compare, chapter [`SINCE`] and
+/// the next, if both exist (`tree::available`).
+fn pick_trees(available: &[String]) -> anyhow::Result<Vec<String>> {
+    let names = [SINCE, SINCE + 1].map(chapter_list::dir_name);
+    if let Some(missing) = names.iter().find(|n| !available.contains(n)) {
+        anyhow::bail!(
+            "the locks figure needs {missing}, which does not exist (`cargo xtask split`)"
+        );
     }
-    if has(&next) {
-        return Ok((vec![base, next], None));
-    }
-    let note = format!(
-        "{next} does not exist yet: {base} is compared with the final kernel, which is {base}'s \
-         kernel until {next} exists; the columns then differ only by run-to-run variation"
-    );
-    Ok((vec![base, "final".to_string()], Some(note)))
+    Ok(names.to_vec())
 }
 
 /// What one run reports: the program's ticks, and the kernel's lock lines.
@@ -220,14 +205,10 @@ mod tests {
     }
 
     #[test]
-    fn compares_the_next_chapter_once_it_exists() {
+    fn compares_chapter_13_with_chapter_14() {
         let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        let (today, note) = pick_trees(&names(&["chapter-12", "chapter-13", "final"])).unwrap();
-        assert_eq!(today, names(&["chapter-13", "final"]));
-        assert!(note.unwrap().starts_with("chapter-14 does not exist yet"));
-        let (later, note) =
-            pick_trees(&names(&["chapter-13", "chapter-14", "chapter-15", "final"])).unwrap();
-        assert_eq!((later, note), (names(&["chapter-13", "chapter-14"]), None));
-        assert!(pick_trees(&names(&["chapter-12", "final"])).is_err());
+        let trees = pick_trees(&names(&["chapter-13", "chapter-14", "chapter-15", "final"]));
+        assert_eq!(trees.unwrap(), names(&["chapter-13", "chapter-14"]));
+        assert!(pick_trees(&names(&["chapter-13", "final"])).is_err());
     }
 }
